@@ -1,0 +1,29 @@
+# The two entry points of the README: `make example` and `make test`.
+# Both set up everything they need on a fresh machine first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: setup example test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+	bash scripts/debian-tools
+
+example: setup
+	$(PY) main.py
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) cdktf.out .pytest_cache

@@ -1,0 +1,28 @@
+"""FortiOS and FortiGate-VM facts that the rules enforce (see docs/fortios-facts.md for sources)."""
+
+#: `config system ha` group-id range on FortiOS 7.0.2+ / 7.2+ (0-255 on 6.2).
+GROUP_ID_MAX = 1023
+#: group-name length limit (fortios provider validation: 0-32).
+GROUP_NAME_MAX = 32
+#: hbdev interface priority range (0-512).
+HB_PRIORITY_MAX = 512
+#: `config system global` hostname limit in the fortios provider.
+FORTIOS_HOSTNAME_MAX = 35
+#: Linux IFNAMSIZ - 1: longest bridge, uplink or tap name.
+IFNAME_MAX = 15
+#: FGCP clusters have at most four members.
+FGCP_MAX_MEMBERS = 4
+#: Unicast heartbeat (`unicast-hb`) supports exactly two FortiGate-VMs.
+UNICAST_MEMBERS = 2
+#: vNICs a FortiGate-VM takes on KVM (port1..port24).
+MAX_VNICS = 24
+#: FortiGate-VM minimums for FortiOS 7.x.
+MIN_VCPU = 1
+MIN_MEMORY_MIB = 2048
+#: Ethertypes of FGCP traffic: heartbeat, a-a redistribution, session sync, config sync.
+FGCP_ETHERTYPES = (0x8890, 0x8891, 0x8892, 0x8893)
+#: libvirt nwfilters that drop frames whose source MAC is not the NIC's own
+#: (they break FGCP virtual MACs in broadcast mode).
+MAC_SPOOF_BLOCKING_NWFILTERS = frozenset(
+    {"clean-traffic", "clean-traffic-gateway", "no-mac-spoofing", "no-arp-mac-spoofing", "no-arp-spoofing"}
+)

@@ -1,0 +1,348 @@
+"""The cluster model: one validated description of an FGCP HA cluster on KVM.
+
+Every rule of the product lives here, once. Field-level forms and ranges are
+pydantic constraints; rules that span fields live in :mod:`fgtha.rules` and run
+when a :class:`ClusterSpec` is built. Everything downstream (bootstrap, host
+networking, constructs) trusts a built spec and never re-validates it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .facts import (
+    FORTIOS_HOSTNAME_MAX,
+    GROUP_ID_MAX,
+    GROUP_NAME_MAX,
+    HB_PRIORITY_MAX,
+    IFNAME_MAX,
+    MIN_MEMORY_MIB,
+    MIN_VCPU,
+)
+from .problems import Problem, SpecError
+
+HeartbeatMode = Literal["unicast", "broadcast"]
+
+_IFNAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_ENV_OR_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _ifname(value: str) -> str:
+    if len(value) > IFNAME_MAX:
+        raise ValueError(f"{value!r} is longer than {IFNAME_MAX} characters (Linux interface name limit)")
+    if not _IFNAME.match(value):
+        raise ValueError(f"{value!r} is not a valid interface name")
+    return value
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} must start with a letter or digit and use only letters, digits, '_', '.', '-'")
+    return value
+
+
+class SecretRef(_Model):
+    """Where a secret comes from: a Terraform variable or an environment variable, never a literal."""
+
+    variable: str | None = None
+    env: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            raise ValueError("must be a reference ({variable: NAME} or {env: NAME}), never a literal value")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "SecretRef":
+        chosen = [v for v in (self.variable, self.env) if v is not None]
+        if len(chosen) != 1:
+            raise ValueError("give exactly one of 'variable' or 'env'")
+        if not _ENV_OR_VAR.match(chosen[0]):
+            raise ValueError(f"{chosen[0]!r} is not a valid variable name")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The referenced variable's name."""
+        return self.variable or self.env or ""
+
+
+class Secrets(_Model):
+    """References to the cluster's secrets."""
+
+    ha_password: SecretRef
+    admin_password: SecretRef
+
+
+class ClusterSettings(_Model):
+    """Cluster-wide FGCP settings (identical on every member)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    group_id: Annotated[int, Field(ge=0, le=GROUP_ID_MAX)] = 0
+    group_name: Annotated[str | None, Field(min_length=1, max_length=GROUP_NAME_MAX)] = None
+    heartbeat: HeartbeatMode = "unicast"
+    session_pickup: bool = True
+    override: bool = False
+    monitor: tuple[str, ...] = ()
+    hb_interval: Annotated[int, Field(ge=1, le=20)] = 2
+    hb_lost_threshold: Annotated[int, Field(ge=1, le=60)] = 20
+
+    _check_name = field_validator("name")(_name)
+
+    @property
+    def effective_group_name(self) -> str:
+        """The FGCP group-name: ``group_name`` or, by default, the cluster name."""
+        return self.group_name or self.name
+
+
+class Image(_Model):
+    """The FortiGate-VM boot image that each unit's disk overlays."""
+
+    path: Annotated[str, Field(min_length=1)]
+    pool: Annotated[str, Field(min_length=1)] = "default"
+    log_disk_gib: Annotated[int, Field(ge=1, le=2048)] = 30
+
+
+class Bridge(_Model):
+    """A Linux bridge on a KVM host."""
+
+    name: str
+    uplink: str | None = None
+    promiscuous: bool | None = None
+    stp: bool = False
+    mtu: Annotated[int | None, Field(ge=68, le=65535)] = None
+    migrate_addresses: bool = False
+
+    _check_names = field_validator("name", "uplink")(lambda v: v if v is None else _ifname(v))
+
+
+class Host(_Model):
+    """A KVM host and the bridges it carries."""
+
+    name: str
+    uri: Annotated[str, Field(min_length=1)] = "qemu:///system"
+    bridges: tuple[Bridge, ...] = ()
+
+    _check_name = field_validator("name")(_name)
+
+    def bridge(self, name: str) -> Bridge | None:
+        """The bridge called ``name`` on this host, if any."""
+        return next((b for b in self.bridges if b.name == name), None)
+
+
+class Port(_Model):
+    """One FortiGate port (a virtio NIC, in port order) and where it connects."""
+
+    port: str
+    bridge: str | None = None
+    macvtap: str | None = None
+    heartbeat: bool = False
+    hb_priority: Annotated[int, Field(ge=0, le=HB_PRIORITY_MAX)] = 50
+    ha_mgmt: bool = False
+    nwfilter: str | None = None
+
+    _check_ifnames = field_validator("bridge", "macvtap")(lambda v: v if v is None else _ifname(v))
+
+    @model_validator(mode="after")
+    def _one_attachment(self) -> "Port":
+        if (self.bridge is None) == (self.macvtap is None):
+            raise ValueError("give exactly one of 'bridge' (a host bridge) or 'macvtap' (a host NIC)")
+        return self
+
+    @property
+    def index(self) -> int:
+        """The port's number (port3 -> 3); 0 when the name is not of the form portN."""
+        m = re.fullmatch(r"port([1-9][0-9]*)", self.port)
+        return int(m.group(1)) if m else 0
+
+
+class Unit(_Model):
+    """One FortiGate-VM member of the cluster."""
+
+    name: Annotated[str, Field(max_length=FORTIOS_HOSTNAME_MAX)]
+    host: str
+    priority: Annotated[int, Field(ge=0, le=255)] = 128
+    vcpu: int = 2
+    memory_mib: int = 4096
+    heartbeat_ip: ipaddress.IPv4Interface | None = None
+    mgmt_ip: ipaddress.IPv4Interface
+    mgmt_gateway: ipaddress.IPv4Address | None = None
+    license_file: str | None = None
+
+    _check_name = field_validator("name")(_name)
+
+    @field_validator("vcpu")
+    @classmethod
+    def _min_vcpu(cls, v: int) -> int:
+        if v < MIN_VCPU:
+            raise ValueError(f"FortiGate-VM needs at least {MIN_VCPU} vCPU")
+        return v
+
+    @field_validator("memory_mib")
+    @classmethod
+    def _min_memory(cls, v: int) -> int:
+        if v < MIN_MEMORY_MIB:
+            raise ValueError(f"FortiGate-VM 7.x needs at least {MIN_MEMORY_MIB} MiB of memory")
+        return v
+
+
+class ClusterSpec(_Model):
+    """A whole, validated cluster description. Building one runs every rule."""
+
+    cluster: ClusterSettings
+    image: Image
+    hosts: tuple[Host, ...]
+    ports: tuple[Port, ...]
+    units: tuple[Unit, ...]
+    secrets: Secrets
+
+    _source_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _warnings: tuple[Problem, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_everything(cls, data: Any, handler: Any, info: ValidationInfo) -> "ClusterSpec":
+        try:
+            spec: ClusterSpec = handler(data)
+        except ValidationError as exc:
+            raise SpecError.from_validation_error(exc) from None
+        source_dir = (info.context or {}).get("source_dir")
+        if source_dir:
+            spec._source_dir = Path(source_dir)
+        from .rules import check  # the cross-field rules need a structurally valid spec
+
+        problems = check(spec)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise SpecError(errors)
+        spec._warnings = tuple(p for p in problems if p.severity == "warning")
+        return spec
+
+    # ---- derived facts (one source of truth for every consumer) ----------
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Non-fatal findings (for example: a single heartbeat port)."""
+        return self._warnings
+
+    @property
+    def source_dir(self) -> Path:
+        """The folder that relative paths of the spec (licence files) are relative to."""
+        return self._source_dir
+
+    def license_path(self, unit: Unit) -> Path | None:
+        """The unit's licence file, resolved against the spec's folder."""
+        if unit.license_file is None:
+            return None
+        return self.source_dir / unit.license_file
+
+    def host(self, name: str) -> Host:
+        """The host called ``name`` (it exists: the rules checked it)."""
+        return next(h for h in self.hosts if h.name == name)
+
+    def unit(self, name: str) -> Unit:
+        """The unit called ``name``; ``KeyError`` naming the known units otherwise."""
+        for u in self.units:
+            if u.name == name:
+                return u
+        raise KeyError(f"no unit {name!r}; units are: {', '.join(u.name for u in self.units)}")
+
+    def units_on(self, host: str) -> tuple[Unit, ...]:
+        """The units placed on one host."""
+        return tuple(u for u in self.units if u.host == host)
+
+    @property
+    def heartbeat_ports(self) -> tuple[Port, ...]:
+        """Ports that carry FGCP heartbeat, in port order."""
+        return tuple(p for p in self.ports if p.heartbeat)
+
+    @property
+    def unicast_port(self) -> Port | None:
+        """In unicast mode, the heartbeat port that carries the unit's heartbeat address."""
+        if self.cluster.heartbeat != "unicast" or not self.heartbeat_ports:
+            return None
+        return self.heartbeat_ports[0]
+
+    @property
+    def mgmt_port(self) -> Port:
+        """The port that carries ``mgmt_ip``: the HA management port if one is marked, else port1."""
+        return next((p for p in self.ports if p.ha_mgmt), self.ports[0])
+
+    @property
+    def ha_mgmt_port(self) -> Port | None:
+        """The reserved HA management port, if one is marked."""
+        return next((p for p in self.ports if p.ha_mgmt), None)
+
+    @property
+    def hbdev(self) -> tuple[tuple[str, int], ...]:
+        """``(port, priority)`` pairs of the FGCP ``hbdev`` setting."""
+        return tuple((p.port, p.hb_priority) for p in self.heartbeat_ports)
+
+    def peer_heartbeat_ip(self, unit: Unit) -> ipaddress.IPv4Address | None:
+        """Unicast only: the other unit's heartbeat address (``unicast-hb-peerip``)."""
+        if self.cluster.heartbeat != "unicast":
+            return None
+        peer = next(u for u in self.units if u.name != unit.name)
+        return peer.heartbeat_ip.ip if peer.heartbeat_ip else None
+
+    def bridge_promiscuous(self, host: Host, bridge: Bridge) -> bool:
+        """Whether the bridge's uplink is set promiscuous: explicit, or derived for broadcast."""
+        if bridge.promiscuous is not None:
+            return bridge.promiscuous
+        return bridge.uplink is not None and self.cluster.heartbeat == "broadcast" and bridge.name in self._port_bridges
+
+    @cached_property
+    def _port_bridges(self) -> frozenset[str]:
+        return frozenset(p.bridge for p in self.ports if p.bridge)
+
+    def mac_address(self, unit: Unit, port: Port) -> str:
+        """A fixed, locally administered MAC for one unit's port (stable across runs)."""
+        digest = hashlib.sha256(f"{self.cluster.name}/{unit.name}/{port.port}".encode()).digest()
+        return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
+
+
+def load_spec(path: str | Path) -> ClusterSpec:
+    """Read and validate a YAML spec file; raise :class:`SpecError` with every problem."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError([Problem(str(p), f"cannot read: {exc.strerror or exc}")]) from None
+    return parse_spec(text, source=str(p))
+
+
+def parse_spec(text: str, source: str = "<spec>") -> ClusterSpec:
+    """Validate YAML text as a cluster spec."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise SpecError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    if not isinstance(data, dict):
+        raise SpecError([Problem(source, "the spec must be a mapping with cluster, image, hosts, ports, units, secrets")])
+    return ClusterSpec.model_validate(data, context={"source_dir": str(Path(source).resolve().parent) if source != "<spec>" else None})
