@@ -289,13 +289,8 @@ class ClusterSpec(_Model):
 
     @property
     def mgmt_port(self) -> Port:
-        """The port that carries ``mgmt_ip``: the HA management port if one is marked, else port1."""
-        return next((p for p in self.ports if p.ha_mgmt), self.ports[0])
-
-    @property
-    def ha_mgmt_port(self) -> Port | None:
-        """The reserved HA management port, if one is marked."""
-        return next((p for p in self.ports if p.ha_mgmt), None)
+        """The reserved HA management port, which carries each unit's ``mgmt_ip`` (the rules require one)."""
+        return next(p for p in self.ports if p.ha_mgmt)
 
     @property
     def hbdev(self) -> tuple[tuple[str, int], ...]:

@@ -115,6 +115,12 @@ def heartbeat_ports(spec: ClusterSpec) -> Iterator[Problem]:
     elif len(hb) == 1:
         yield _warn("ports", f"only {hb[0].port} carries heartbeat; two heartbeat ports avoid a split brain on one link failure")
     mgmt = [i for i, p in enumerate(spec.ports) if p.ha_mgmt]
+    if not mgmt:
+        yield Problem(
+            "ports",
+            "no port has ha_mgmt: true; each unit's mgmt_ip stays its own only on the reserved HA management "
+            "interface (FGCP synchronizes every other interface from the primary)",
+        )
     for i in mgmt[1:]:
         yield Problem(f"ports[{i}].ha_mgmt", f"only one HA management port is allowed; ports[{mgmt[0]}] is already one")
     for i in mgmt:
