@@ -19,11 +19,15 @@ def in_netns(netns: str, *cmd: str, check: bool = True) -> subprocess.CompletedP
     return subprocess.run(["ip", "netns", "exec", netns, *cmd], check=check, capture_output=True, text=True)
 
 
+_created: set[str] = set()
+
+
 @contextmanager
 def temporary_netns(prefix: str = "fgtha") -> Iterator[str]:
     """A fresh named namespace with loopback up; deleted on exit, on failure too."""
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", name], check=True)
+    _created.add(name)
     try:
         ip("link", "set", "lo", "up", netns=name)
         yield name
@@ -31,7 +35,8 @@ def temporary_netns(prefix: str = "fgtha") -> Iterator[str]:
         subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
-def leftover_namespaces(prefix: str = "fgtha") -> list[str]:
-    """Namespaces with our prefix that still exist."""
+def leftover_namespaces() -> list[str]:
+    """Namespaces this test process created that still exist."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith(prefix + "-")]
+    existing = {line.split()[0] for line in out.splitlines() if line.strip()}
+    return sorted(existing & _created)
