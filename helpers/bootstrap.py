@@ -1,0 +1,108 @@
+"""Day-0 FortiOS CLI bootstrap for each unit of a cluster, from jinja2 templates.
+
+Secrets come in at render time and go into the text verbatim after FortiOS
+quoting (no other transformation), so a caller may render with sentinel values
+and substitute them later. Output is byte-identical for the same input.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from .model import ClusterSpec, Unit
+from .secrets import HA_PASSWORD_MAX, check_secret_value
+
+TEMPLATE = "unit.conf.j2"
+#: Services the management interface answers to.
+MGMT_ALLOWACCESS = ("ping", "https", "ssh")
+
+
+@dataclass(frozen=True)
+class BootstrapSecrets:
+    """Secret values inserted at render time only, never stored."""
+
+    ha_password: str
+    admin_password: str
+
+    def __post_init__(self) -> None:
+        check_secret_value("secrets.ha_password", self.ha_password, HA_PASSWORD_MAX)
+        check_secret_value("secrets.admin_password", self.admin_password)
+
+    def __repr__(self) -> str:  # never show values in tracebacks or logs
+        return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>)"
+
+
+@dataclass(frozen=True)
+class _Interface:
+    name: str
+    address: ipaddress.IPv4Interface
+    allowaccess: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Unicast:
+    peer_ip: ipaddress.IPv4Address
+    netmask: ipaddress.IPv4Address
+
+
+def fortios_quote(value: object) -> str:
+    """A FortiOS CLI string: in double quotes, with ``\\`` and ``"`` escaped by a backslash."""
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _enable(flag: bool) -> str:
+    return "enable" if flag else "disable"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fgtha", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["fortios_quote"] = fortios_quote
+    env.filters["enable"] = _enable
+    return env
+
+
+def _interfaces(spec: ClusterSpec, unit: Unit) -> list[_Interface]:
+    interfaces = {spec.mgmt_port.index: _Interface(spec.mgmt_port.port, unit.mgmt_ip, MGMT_ALLOWACCESS)}
+    hb_port = spec.unicast_port
+    if hb_port is not None and unit.heartbeat_ip is not None:
+        interfaces[hb_port.index] = _Interface(hb_port.port, unit.heartbeat_ip)
+    return [interfaces[k] for k in sorted(interfaces)]
+
+
+def _unicast(spec: ClusterSpec, unit: Unit) -> _Unicast | None:
+    peer = spec.peer_heartbeat_ip(unit)
+    if peer is None or unit.heartbeat_ip is None:
+        return None
+    return _Unicast(peer, unit.heartbeat_ip.netmask)
+
+
+def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str:
+    """The FortiOS CLI bootstrap of one unit of ``spec``."""
+    return _environment().get_template(TEMPLATE).render(
+        hostname=unit.name,
+        interfaces=_interfaces(spec, unit),
+        cluster=spec.cluster,
+        unit=unit,
+        hbdev=spec.hbdev,
+        mgmt_port=spec.mgmt_port.port,
+        unicast=_unicast(spec, unit),
+        secrets=secrets,
+    )
+
+
+def render_all(spec: ClusterSpec, secrets: BootstrapSecrets) -> dict[str, str]:
+    """Every unit's bootstrap, keyed by unit name, in unit order."""
+    return {unit.name: render_unit(spec, unit, secrets) for unit in spec.units}

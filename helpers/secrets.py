@@ -1,0 +1,64 @@
+"""Resolve the cluster's secret references to values, at render time only.
+
+A spec names where each secret lives (``{env: NAME}`` or ``{variable: NAME}``);
+values are read from the environment (``TF_VAR_NAME`` for a Terraform variable,
+Terraform's own convention) or asked for on a terminal, and never stored.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from .problems import Problem, SpecError
+
+if TYPE_CHECKING:
+    from .bootstrap import BootstrapSecrets
+    from .model import ClusterSpec, SecretRef
+
+#: `config system ha` password length limit (fortios provider: 0-128).
+HA_PASSWORD_MAX = 128
+
+
+def check_secret_value(path: str, value: str, max_length: int | None = None) -> None:
+    """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``."""
+    if not value:
+        raise SpecError([Problem(path, "is empty; FortiOS needs a password here")])
+    if max_length is not None and len(value) > max_length:
+        raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes at most {max_length}")])
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise SpecError([Problem(path, "contains a newline or another control character, which a FortiOS CLI line cannot carry")])
+
+
+def env_name(ref: SecretRef) -> str:
+    """The environment variable that holds a referenced secret."""
+    return f"TF_VAR_{ref.variable}" if ref.variable else ref.name
+
+
+def _resolve_one(path: str, ref: SecretRef, prompt: bool) -> str:
+    name = env_name(ref)
+    value = os.environ.get(name)
+    if value is None and prompt and sys.stdin.isatty():
+        value = getpass.getpass(f"{path} ({name}): ")
+    if value is None:
+        hint = " (or run on a terminal to be asked)" if prompt else ""
+        raise SpecError([Problem(path, f"no value: set the environment variable {name}{hint}")])
+    return value
+
+
+def resolve_secrets(spec: ClusterSpec, *, prompt: bool) -> BootstrapSecrets:
+    """Read the spec's secrets from the environment, or ask on a TTY when ``prompt``; every problem at once."""
+    from .bootstrap import BootstrapSecrets
+
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    for field in ("ha_password", "admin_password"):
+        try:
+            values[field] = _resolve_one(f"secrets.{field}", getattr(spec.secrets, field), prompt)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return BootstrapSecrets(**values)
