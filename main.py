@@ -3,4 +3,4 @@
 from fgtha.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(["render", "examples/unicast-two-hosts.yaml"]))
+    raise SystemExit(main(["render", "examples/unicast-two-hosts.yaml", "--redact"]))
