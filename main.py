@@ -1,6 +1,14 @@
-"""Main job on the shipped example: validate it and render both units' bootstrap."""
+"""Synthesize the stacks of the shipped example cluster into cdktf.out/ (`python main.py` or `cdktf synth`)."""
 
-from fgtha.cli import main
+from pathlib import Path
+
+from fgtha.model import load_spec
+from fgtha_constructs.cdk import App
+from fgtha_stacks.cluster_stacks import add_cluster
+
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "unicast-two-hosts.yaml"
 
 if __name__ == "__main__":
-    raise SystemExit(main(["render", "examples/unicast-two-hosts.yaml", "--redact"]))
+    app = App()
+    add_cluster(app, load_spec(EXAMPLE))
+    app.synth()

@@ -1,0 +1,95 @@
+"""Base classes for the hand-written provider bindings.
+
+A binding is a subclass of :class:`Resource` or :class:`Provider` whose
+``__init__`` takes typed keyword arguments; nested attributes are frozen
+dataclasses. At synth time the arguments become plain Terraform JSON:
+dataclasses turn into objects, tuples into lists, and ``None`` is left out.
+Which attributes exist and what they hold is checked against the schema
+subsets in ``schemas/`` by :mod:`fgtha_constructs.schema_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from typing import Any, ClassVar
+
+from .cdk import (
+    Construct,
+    TerraformProvider,
+    TerraformProviderGeneratorMetadata,
+    TerraformResource,
+    TerraformResourceLifecycle,
+)
+
+
+def to_terraform(value: Any) -> Any:
+    """A binding value as Terraform JSON: dataclasses become objects, sequences lists, ``None`` is dropped."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_terraform(v) for f in fields(value) if (v := getattr(value, f.name)) is not None}
+    if isinstance(value, (list, tuple)):
+        return [to_terraform(v) for v in value]
+    return value
+
+
+def _attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: to_terraform(v) for k, v in values.items() if v is not None}
+
+
+class Provider(TerraformProvider):
+    """A provider configuration; ``alias`` selects one of several configurations of the same provider."""
+
+    TYPE: ClassVar[str]
+    SOURCE: ClassVar[str]
+    VERSION: ClassVar[str]
+
+    def __init__(self, scope: Construct, id: str, *, alias: str | None, attributes: Mapping[str, Any]) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=self.TYPE,
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
+                provider_name=self.TYPE, provider_version_constraint=self.VERSION
+            ),
+            terraform_provider_source=self.SOURCE,
+        )
+        self._alias = alias
+        self._values = dict(attributes)
+
+    @property
+    def alias(self) -> str | None:  # cdktf reads this property to address the aliased configuration
+        return self._alias
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return _attributes({**self._values, "alias": self._alias})
+
+
+class Resource(TerraformResource):
+    """A managed resource of one provider configuration."""
+
+    TYPE: ClassVar[str]
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        provider: Provider,
+        attributes: Mapping[str, Any],
+        depends_on: Sequence[TerraformResource] = (),
+        replace_triggered_by: Sequence[str] = (),
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=self.TYPE,
+            provider=provider,
+            depends_on=list(depends_on) or None,
+            lifecycle=TerraformResourceLifecycle(replace_triggered_by=list(replace_triggered_by))
+            if replace_triggered_by
+            else None,
+        )
+        self._values = dict(attributes)
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return _attributes(self._values)

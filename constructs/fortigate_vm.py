@@ -1,0 +1,138 @@
+"""L2 construct `FortiGateVm`: one FortiGate-VM unit as a libvirt domain with its disks, NICs and config drive."""
+
+from __future__ import annotations
+
+from fgtha.model import ClusterSpec, Port, Unit
+
+from . import secret_inputs
+from .cdk import Construct
+from .kvmhost import KvmhostConfigDrive, KvmhostProvider
+from .libvirt import (
+    BackingStore,
+    Devices,
+    Disk,
+    DiskDriver,
+    DiskSource,
+    DiskSourceVolume,
+    DiskTarget,
+    FilterRef,
+    Interface,
+    InterfaceMac,
+    InterfaceModel,
+    InterfaceSource,
+    LibvirtDomain,
+    LibvirtProvider,
+    LibvirtVolume,
+    SourceBridge,
+    SourceDirect,
+    VolumeContent,
+    VolumeCreate,
+    VolumeFormat,
+    VolumeTarget,
+)
+
+QCOW2 = VolumeFormat("qcow2")
+RAW = VolumeFormat("raw")
+
+
+def _interface(spec: ClusterSpec, unit: Unit, port: Port) -> Interface:
+    if port.macvtap is not None:
+        source = InterfaceSource(direct=SourceDirect(dev=port.macvtap))
+        trust = "yes"  # let the guest's FGCP virtual MACs through macvtap
+    else:
+        source = InterfaceSource(bridge=SourceBridge(bridge=port.bridge or ""))
+        trust = None
+    return Interface(
+        source=source,
+        mac=InterfaceMac(spec.mac_address(unit, port)),
+        model=InterfaceModel("virtio"),
+        filter_ref=FilterRef(port.nwfilter) if port.nwfilter else None,
+        trust_guest_rx_filters=trust,
+    )
+
+
+class FortiGateVm(Construct):
+    """A unit: qcow2 overlay on the image, a log disk, the day-0 config drive as SATA CD-ROM, NICs in port order."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: ClusterSpec,
+        unit: Unit,
+        provider: LibvirtProvider,
+        drive_provider: KvmhostProvider,
+        drive_dir: str,
+    ) -> None:
+        super().__init__(scope, id)
+        pool = spec.image.pool
+        self.boot = LibvirtVolume(
+            self,
+            "boot",
+            provider=provider,
+            name=f"{unit.name}-boot.qcow2",
+            pool=pool,
+            target=VolumeTarget(QCOW2),
+            backing_store=BackingStore(path=spec.image.path, format=QCOW2),
+        )
+        self.log = LibvirtVolume(
+            self,
+            "log",
+            provider=provider,
+            name=f"{unit.name}-log.qcow2",
+            pool=pool,
+            capacity=spec.image.log_disk_gib,
+            capacity_unit="GiB",
+            target=VolumeTarget(QCOW2),
+        )
+        license_path = spec.license_path(unit)
+        self.drive = KvmhostConfigDrive(
+            self,
+            "config_drive",
+            provider=drive_provider,
+            path=f"{drive_dir}/{spec.cluster.name}-{unit.name}-config-2.iso",
+            user_data=secret_inputs.user_data(self, spec, unit),
+            license=f'${{file("{license_path}")}}' if license_path else None,
+        )
+        self.drive_volume = LibvirtVolume(
+            self,
+            "config_volume",
+            provider=provider,
+            name=f"{unit.name}-config-2.iso",
+            pool=pool,
+            target=VolumeTarget(RAW),
+            create=VolumeCreate(VolumeContent(url=self.drive.path)),
+            replace_triggered_by=(f"{self.drive.terraform_resource_type}.{self.drive.friendly_unique_id}.sha256",),
+        )
+        disks = (
+            self._volume_disk(self.boot, "vda", "virtio", "qcow2"),
+            self._volume_disk(self.log, "vdb", "virtio", "qcow2"),
+            Disk(
+                device="cdrom",
+                source=DiskSource(volume=DiskSourceVolume(pool=pool, volume=self.drive_volume.name)),
+                target=DiskTarget(dev="sda", bus="sata"),
+                driver=DiskDriver(type="raw"),
+                read_only=True,
+            ),
+        )
+        self.domain = LibvirtDomain(
+            self,
+            "domain",
+            provider=provider,
+            name=unit.name,
+            memory=unit.memory_mib,
+            memory_unit="MiB",
+            vcpu=unit.vcpu,
+            running=True,
+            description=f"FortiGate-VM {unit.name} of FGCP cluster {spec.cluster.name}",
+            devices=Devices(disks=disks, interfaces=tuple(_interface(spec, unit, p) for p in spec.ports)),
+        )
+
+    @staticmethod
+    def _volume_disk(volume: LibvirtVolume, dev: str, bus: str, fmt: str) -> Disk:
+        return Disk(
+            source=DiskSource(volume=DiskSourceVolume(pool=volume.pool, volume=volume.name)),
+            target=DiskTarget(dev=dev, bus=bus),
+            driver=DiskDriver(type=fmt),
+        )

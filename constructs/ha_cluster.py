@@ -1,0 +1,68 @@
+"""L3 constructs: the VM side of a cluster (`ClusterUnits`), its day-2 side (`ClusterHaSettings`), and
+`FortiGateHaCluster`, which puts host network, units and day-2 settings of one cluster into one scope."""
+
+from __future__ import annotations
+
+from fgtha.model import ClusterSpec
+
+from .cdk import Construct, TerraformStack, TerraformVariable
+from .fortigate_vm import FortiGateVm
+from .ha_settings import HaSettings
+from .host_bridge import HostNetwork
+from .kvmhost import KvmhostProvider
+from .libvirt import LibvirtProvider
+
+#: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
+DEFAULT_DRIVE_DIR = "${path.root}/../../../.fgtha/config-drives"  # <repo>/.fgtha from cdktf.out/stacks/<stack>
+
+
+class ClusterUnits(Construct):
+    """Every unit of the cluster on its host's libvirt provider (one alias per host URI)."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, drive_dir: str = DEFAULT_DRIVE_DIR) -> None:
+        super().__init__(scope, id)
+        self.libvirt: dict[str, LibvirtProvider] = {}
+        for host in spec.hosts:
+            if host.uri not in self.libvirt:
+                self.libvirt[host.uri] = LibvirtProvider(self, f"libvirt_{host.name}", uri=host.uri, alias=host.name)
+        self.drive_provider = KvmhostProvider(self, "config_drives", alias="config_drives")
+        self.units = {
+            unit.name: FortiGateVm(
+                self,
+                unit.name,
+                spec=spec,
+                unit=unit,
+                provider=self.libvirt[spec.host(unit.host).uri],
+                drive_provider=self.drive_provider,
+                drive_dir=drive_dir,
+            )
+            for unit in spec.units
+        }
+
+
+class ClusterHaSettings(Construct):
+    """Day-2 FGCP settings of every unit, each through its own fortios provider alias."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec) -> None:
+        super().__init__(scope, id)
+        insecure = TerraformVariable(
+            TerraformStack.of(self),
+            "fortios_insecure",
+            type="bool",
+            default=False,
+            description="Skip TLS verification of the units' REST API (only for self-signed lab certificates)",
+        )
+        self.units = {unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=insecure) for unit in spec.units}
+
+
+class FortiGateHaCluster(Construct):
+    """A whole cluster in one scope: each host's bridges, the units, and the day-2 HA settings."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, netns: str | None = None) -> None:
+        super().__init__(scope, id)
+        self.networks = {h.name: HostNetwork(self, f"network_{h.name}", spec=spec, host=h, netns=netns) for h in spec.hosts}
+        self.vms = ClusterUnits(self, "units", spec=spec)
+        self.ha = ClusterHaSettings(self, "ha", spec=spec)
+        for network in self.networks.values():
+            self.vms.node.add_dependency(network)
+        self.ha.node.add_dependency(self.vms)

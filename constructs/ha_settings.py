@@ -1,0 +1,83 @@
+"""L2 construct `HaSettings`: one unit's day-2 FGCP settings through its own fortios provider configuration.
+
+Cluster-wide settings are written identically on every unit (FortiOS would
+sync them, but leaving one out on a unit clears it there); only what FGCP
+does not synchronize differs per unit: priority, unicast peer, the reserved
+management port's address and gateway, the host name.
+"""
+
+from __future__ import annotations
+
+from fgtha.model import ClusterSpec, Unit
+
+from . import secret_inputs
+from .cdk import Construct, TerraformVariable
+from .fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
+
+MGMT_ALLOWACCESS = "ping https ssh"
+
+
+def _enable(flag: bool) -> str:
+    return "enable" if flag else "disable"
+
+
+def token_variable_name(unit: Unit) -> str:
+    """The sensitive variable that holds the unit's REST API token (``TF_VAR_<name>``)."""
+    return "fortios_token_" + unit.name.replace("-", "_").replace(".", "_")
+
+
+class HaSettings(Construct):
+    """``fortios_system_ha``, ``fortios_system_global`` and the HA management interface of one unit."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, unit: Unit, insecure: TerraformVariable) -> None:
+        super().__init__(scope, id)
+        token = secret_inputs.sensitive_variable(self, token_variable_name(unit), f"REST API token of {unit.name}")
+        self.provider = FortiosProvider(
+            self,
+            "fortios",
+            alias=unit.name,
+            hostname=str(unit.mgmt_ip.ip),
+            token=token.string_value,
+            insecure=insecure.string_value,
+        )
+        cluster = spec.cluster
+        peer = spec.peer_heartbeat_ip(unit)
+        self.ha = FortiosSystemHa(
+            self,
+            "ha",
+            provider=self.provider,
+            group_id=cluster.group_id,
+            group_name=cluster.effective_group_name,
+            mode="a-p",
+            hbdev=" ".join(f"{port} {priority}" for port, priority in spec.hbdev),
+            monitor=" ".join(cluster.monitor),
+            password=secret_inputs.ha_password(self, spec),
+            session_pickup=_enable(cluster.session_pickup),
+            override=_enable(cluster.override),
+            priority=unit.priority,
+            hb_interval=cluster.hb_interval,
+            hb_lost_threshold=cluster.hb_lost_threshold,
+            unicast_hb=_enable(peer is not None),
+            unicast_hb_peerip=str(peer) if peer else None,
+            unicast_hb_netmask=str(unit.heartbeat_ip.netmask) if peer and unit.heartbeat_ip else None,
+            ha_mgmt_status="enable",
+            ha_mgmt_interfaces=(
+                HaMgmtInterface(
+                    id=1,
+                    interface=spec.mgmt_port.port,
+                    gateway=str(unit.mgmt_gateway) if unit.mgmt_gateway else None,
+                ),
+            ),
+        )
+        self.hostname = FortiosSystemGlobal(self, "global", provider=self.provider, hostname=unit.name)
+        self.mgmt_interface = FortiosSystemInterface(
+            self,
+            "mgmt_interface",
+            provider=self.provider,
+            name=spec.mgmt_port.port,
+            type="physical",
+            mode="static",
+            ip=str(unit.mgmt_ip),
+            allowaccess=MGMT_ALLOWACCESS,
+            description="FGCP reserved HA management port (not synchronized)",
+        )

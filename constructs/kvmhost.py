@@ -1,0 +1,85 @@
+"""Bindings for the project's own provider ``kvmhost`` (schema: ``schemas/kvmhost.schema.json``)."""
+
+from __future__ import annotations
+
+from .binding import Provider, Resource
+from .cdk import Construct
+
+
+class KvmhostProvider(Provider):
+    """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace."""
+
+    TYPE = "kvmhost"
+    SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
+    VERSION = "~> 0.1"
+
+    def __init__(self, scope: Construct, id: str, *, alias: str | None = None, netns: str | None = None) -> None:
+        super().__init__(scope, id, alias=alias, attributes={"netns": netns})
+
+
+class KvmhostBridge(Resource):
+    """``kvmhost_bridge``: a Linux bridge, optionally with an enslaved (promiscuous) uplink."""
+
+    TYPE = "kvmhost_bridge"
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        provider: KvmhostProvider,
+        name: str,
+        uplink: str | None = None,
+        promiscuous: bool | None = None,
+        stp: bool | None = None,
+        mtu: int | None = None,
+        migrate_addresses: bool | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            provider=provider,
+            attributes={
+                "name": name,
+                "uplink": uplink,
+                "promiscuous": promiscuous,
+                "stp": stp,
+                "mtu": mtu,
+                "migrate_addresses": migrate_addresses,
+            },
+        )
+
+    @property
+    def mac(self) -> str:
+        """The bridge's MAC address (known after apply)."""
+        return self.get_string_attribute("mac")
+
+
+class KvmhostConfigDrive(Resource):
+    """``kvmhost_config_drive``: an OpenStack config drive (ISO 9660, label ``config-2``) written locally."""
+
+    TYPE = "kvmhost_config_drive"
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        provider: KvmhostProvider,
+        path: str,
+        user_data: str,
+        license: str | None = None,
+    ) -> None:
+        super().__init__(
+            scope, id, provider=provider, attributes={"path": path, "user_data": user_data, "license": license}
+        )
+
+    @property
+    def path(self) -> str:
+        """The drive's file path, as a reference (so consumers wait for it)."""
+        return self.get_string_attribute("path")
+
+    @property
+    def sha256(self) -> str:
+        """The drive's SHA-256 (changes whenever its content does)."""
+        return self.get_string_attribute("sha256")

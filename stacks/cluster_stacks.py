@@ -1,0 +1,86 @@
+"""Build the stacks of one cluster spec into a cdktf app.
+
+Stack names: ``<cluster>-network-<host>`` (kvmhost bridges), ``<cluster>-units``
+(libvirt domains, volumes, config drives) and ``<cluster>-ha`` (fortios day-2
+settings). Deploy order follows the declared dependencies:
+network -> units -> ha.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fgtha.model import ClusterSpec, Host
+from fgtha_constructs.cdk import App, Construct, LocalBackend, TerraformStack
+from fgtha_constructs.ha_cluster import DEFAULT_DRIVE_DIR, ClusterHaSettings, ClusterUnits
+from fgtha_constructs.host_bridge import HostNetwork
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """Where state lives and how the host side is reached.
+
+    ``state_dir`` None keeps each stack's state in the repository root
+    (``terraform.<stack>.tfstate``, relative to ``cdktf.out/stacks/<stack>``).
+    ``netns`` makes every host-network stack act inside that network namespace.
+    """
+
+    state_dir: Path | None = None
+    netns: str | None = None
+    drive_dir: str = DEFAULT_DRIVE_DIR
+
+
+def _backend(stack: TerraformStack, name: str, options: StackOptions) -> None:
+    base = str(options.state_dir) if options.state_dir else "../../.."
+    LocalBackend(stack, path=f"{base}/terraform.{name}.tfstate")
+
+
+class HostNetworkStack(TerraformStack):
+    """The bridges of one KVM host, through ``kvmhost``."""
+
+    def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, host: Host, options: StackOptions) -> None:
+        super().__init__(scope, name)
+        _backend(self, name, options)
+        self.network = HostNetwork(self, "network", spec=spec, host=host, netns=options.netns)
+
+
+class UnitsStack(TerraformStack):
+    """The FortiGate-VM units of the cluster, through one libvirt provider alias per host."""
+
+    def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
+        super().__init__(scope, name)
+        _backend(self, name, options)
+        self.units = ClusterUnits(self, "units", spec=spec, drive_dir=options.drive_dir)
+
+
+class HaStack(TerraformStack):
+    """Day-2 FGCP settings of every unit, through one fortios provider alias per unit."""
+
+    def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
+        super().__init__(scope, name)
+        _backend(self, name, options)
+        self.ha = ClusterHaSettings(self, "ha", spec=spec)
+
+
+@dataclass
+class ClusterStacks:
+    """The stacks built for one cluster."""
+
+    networks: dict[str, HostNetworkStack] = field(default_factory=dict)
+    units: UnitsStack | None = None
+    ha: HaStack | None = None
+
+
+def add_cluster(app: App, spec: ClusterSpec, options: StackOptions = StackOptions()) -> ClusterStacks:
+    """Add every stack of ``spec`` to ``app``, with network -> units -> ha dependencies."""
+    name = spec.cluster.name
+    stacks = ClusterStacks()
+    stacks.units = UnitsStack(app, f"{name}-units", spec=spec, options=options)
+    for host in spec.hosts:
+        network = HostNetworkStack(app, f"{name}-network-{host.name}", spec=spec, host=host, options=options)
+        stacks.networks[host.name] = network
+        stacks.units.add_dependency(network)
+    stacks.ha = HaStack(app, f"{name}-ha", spec=spec, options=options)
+    stacks.ha.add_dependency(stacks.units)
+    return stacks
