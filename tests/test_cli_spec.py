@@ -1,0 +1,148 @@
+"""The real `fgtha` console script: validate, render, iso."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, REPO
+from test_model_rules import BROADCAST, UNICAST, mutate
+
+FGTHA = REPO / ".venv" / "bin" / "fgtha"
+SECRETS = {"TF_VAR_fgt_ha_password": "cli-ha-S3cret", "TF_VAR_fgt_admin_password": "cli-admin-S3cret"}
+
+
+def run(*args: str | Path, secrets: bool = False, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
+    env.update(SECRETS if secrets else {})
+    return subprocess.run([str(FGTHA), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+def write_spec(folder: Path, data: dict[str, Any], name: str = "spec.yaml") -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_validate_shipped_examples_with_warnings() -> None:
+    result = run("validate", *sorted(EXAMPLES.glob("*.yaml")))
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout and "cluster fgt-ha, 2 units, unicast heartbeat" in result.stdout
+    assert "warning ports: only port3 carries heartbeat" in result.stderr
+
+
+def test_validate_reports_every_problem_as_path_message(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, mutate(UNICAST, {"units[1].heartbeat_ip": "10.9.0.2/30", "cluster.group_id": 4096}))
+    result = run("validate", spec)
+    assert_clean_failure(result)
+    assert "cluster.group_id: Input should be less than or equal to 1023" in result.stderr
+    spec = write_spec(tmp_path, mutate(UNICAST, {"units[1].heartbeat_ip": "10.9.0.2/30", "cluster.monitor": ["port9"]}))
+    result = run("validate", spec)
+    assert_clean_failure(result)
+    assert "units[1].heartbeat_ip: 10.9.0.2 is not in 10.255.0.0/30, the network of units[0].heartbeat_ip" in result.stderr
+    assert "cluster.monitor[0]: 'port9' is not a port of the spec" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read: No such file or directory"), ("cluster: [1,\n", "not valid YAML"), ("- a list\n", "must be a mapping")],
+)
+def test_validate_unreadable_specs_without_traceback(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "broken.yaml"
+    if content is not None:
+        path.write_text(content)
+    result = run("validate", path)
+    assert_clean_failure(result)
+    assert message in result.stderr
+
+
+def test_validate_warns_about_shared_group_ids(tmp_path: Path) -> None:
+    other = write_spec(tmp_path, mutate(BROADCAST, {"cluster.group_id": 10}), "other.yaml")
+    result = run("validate", EXAMPLES / f"{UNICAST}.yaml", other)
+    assert result.returncode == 0
+    assert "need different group-ids" in result.stderr and "fgt-lab" in result.stderr
+    assert "group-ids" not in run("validate", *sorted(EXAMPLES.glob("*.yaml"))).stderr
+
+
+def test_validate_never_prints_secret_values() -> None:
+    result = run("validate", *sorted(EXAMPLES.glob("*.yaml")), secrets=True)
+    assert result.returncode == 0
+    for value in SECRETS.values():
+        assert value not in result.stdout + result.stderr
+
+
+def test_render_redacted_prints_every_unit_with_a_header() -> None:
+    result = run("render", EXAMPLES / f"{UNICAST}.yaml", "--redact")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# unit fgt-a of cluster fgt-ha\nconfig system global\n")
+    assert "# unit fgt-b of cluster fgt-ha\n" in result.stdout
+    assert '    set password "<secret:fgt_ha_password>"\n' in result.stdout
+    assert '        set password "<secret:fgt_admin_password>"\n' in result.stdout
+
+
+def test_render_one_unit_with_secrets_from_the_environment() -> None:
+    result = run("render", EXAMPLES / f"{UNICAST}.yaml", "--unit", "fgt-b", secrets=True)
+    assert result.returncode == 0, result.stderr
+    golden = (REPO / "tests/golden/unicast-two-hosts-fgt-b.conf").read_text()
+    assert result.stdout == golden.replace("golden-ha-password", SECRETS["TF_VAR_fgt_ha_password"]).replace(
+        "golden-admin-password", SECRETS["TF_VAR_fgt_admin_password"]
+    )
+
+
+def test_render_without_secrets_says_how_to_give_them() -> None:
+    result = run("render", EXAMPLES / f"{UNICAST}.yaml")
+    assert_clean_failure(result)
+    assert "secrets.ha_password: no value: set the environment variable TF_VAR_fgt_ha_password" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [("render", "--redact"), ("iso", "--output", "/tmp/never-written.iso")])
+def test_unknown_unit_lists_the_units(command: tuple[str, ...]) -> None:
+    result = run(command[0], EXAMPLES / f"{UNICAST}.yaml", "--unit", "fgt-z", *command[1:], secrets=True)
+    assert_clean_failure(result)
+    assert "--unit: no unit 'fgt-z'; units are: fgt-a, fgt-b" in result.stderr
+    assert not Path("/tmp/never-written.iso").exists()
+
+
+def test_render_to_files_with_mode_0600(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("render", EXAMPLES / f"{BROADCAST}.yaml", "--output-dir", out, "--redact")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["fgt-a.conf", "fgt-b.conf"]
+    for conf in out.iterdir():
+        assert conf.stat().st_mode & 0o777 == 0o600
+        assert conf.read_text().startswith("config system global\n")
+
+
+def test_iso_writes_the_unit_drive_with_its_license(tmp_path: Path) -> None:
+    (tmp_path / "fgt-a.lic").write_text("LICENSE-TOKEN:0123456789ABCDEF\n")
+    spec = write_spec(tmp_path, mutate(UNICAST, {"units[0].license_file": "fgt-a.lic"}))
+    output = tmp_path / "fgt-a.iso"
+    result = run("iso", spec, "--unit", "fgt-a", "--output", output, secrets=True, cwd=Path("/"))
+    assert result.returncode == 0, result.stderr
+    data = output.read_bytes()
+    assert f"size {len(data)}" in result.stdout and hashlib.sha256(data).hexdigest() in result.stdout
+    subprocess.run(["xorriso", "-osirrox", "on", "-indev", output, "-extract", "/", tmp_path / "x"], capture_output=True, check=True)
+    assert (tmp_path / "x/openstack/content/0000").read_text() == "LICENSE-TOKEN:0123456789ABCDEF\n"
+    assert 'set hostname "fgt-a"' in (tmp_path / "x/openstack/latest/user_data").read_text()
+    for value in SECRETS.values():
+        assert value not in result.stdout + result.stderr
+
+
+def test_iso_with_a_missing_license_names_the_field(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, mutate(UNICAST, {"units[1].license_file": "gone.lic"}))
+    result = run("iso", spec, "--unit", "fgt-b", "--output", tmp_path / "b.iso", secrets=True)
+    assert_clean_failure(result)
+    assert "units[1].license_file: cannot read" in result.stderr
+    assert not (tmp_path / "b.iso").exists()
