@@ -1,0 +1,136 @@
+"""The hand-written provider bindings and the schema check that guards them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fgtha_constructs import cdk
+from fgtha_constructs.fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
+from fgtha_constructs.kvmhost import KvmhostBridge, KvmhostConfigDrive, KvmhostProvider
+from fgtha_constructs.libvirt import (
+    BackingStore,
+    Devices,
+    Disk,
+    DiskSource,
+    DiskSourceFile,
+    DiskTarget,
+    Interface,
+    InterfaceMac,
+    InterfaceModel,
+    InterfaceSource,
+    LibvirtDomain,
+    LibvirtPool,
+    LibvirtProvider,
+    LibvirtVolume,
+    PoolTarget,
+    SourceBridge,
+    VolumeFormat,
+    VolumeTarget,
+)
+from fgtha_constructs.schema_check import Schemas, stack_problems
+
+SCHEMAS = Schemas()
+
+
+def synth(build: Any) -> dict[str, Any]:
+    stack = cdk.TerraformStack(cdk.Testing.app(), "test")
+    build(stack)
+    return json.loads(cdk.Testing.synth(stack))
+
+
+def every_binding(stack: cdk.TerraformStack) -> None:
+    libvirt = LibvirtProvider(stack, "lv", uri="qemu:///system", alias="kvm1")
+    LibvirtPool(stack, "pool", provider=libvirt, name="fgt", type="dir", target=PoolTarget("/var/lib/fgt"))
+    image = LibvirtVolume(
+        stack, "disk", provider=libvirt, name="a.qcow2", pool="default", target=VolumeTarget(VolumeFormat("qcow2")),
+        backing_store=BackingStore("/img/fortios.qcow2", VolumeFormat("qcow2")),
+    )
+    LibvirtDomain(
+        stack, "vm", provider=libvirt, name="a", memory=2048, memory_unit="MiB", vcpu=1,
+        devices=Devices(
+            disks=(Disk(source=DiskSource(file=DiskSourceFile(image.path)), target=DiskTarget("vda", "virtio")),),
+            interfaces=(Interface(InterfaceSource(bridge=SourceBridge("br0")), InterfaceMac("52:54:00:00:00:01"), InterfaceModel("virtio")),),
+        ),
+    )
+    kvm = KvmhostProvider(stack, "kh", netns="ns1")
+    KvmhostBridge(stack, "br", provider=kvm, name="br0", uplink="eth0", promiscuous=True, mtu=1500)
+    KvmhostConfigDrive(stack, "cd", provider=kvm, path="/tmp/a.iso", user_data="config system global\nend\n")
+    fortios = FortiosProvider(stack, "fo", alias="a", hostname="192.0.2.1", token="${var.t}")
+    FortiosSystemHa(
+        stack, "ha", provider=fortios, group_id=1, group_name="g", mode="a-p", hbdev="port3 50", monitor="port1",
+        password="${var.p}", session_pickup="enable", override="disable", priority=200,
+        ha_mgmt_interfaces=(HaMgmtInterface(id=1, interface="port4"),),
+    )
+    FortiosSystemInterface(stack, "if", provider=fortios, name="port4", ip="192.0.2.1/24")
+    FortiosSystemGlobal(stack, "gl", provider=fortios, hostname="a")
+
+
+def test_every_binding_passes_the_schema_check() -> None:
+    out = synth(every_binding)
+    assert stack_problems(out, SCHEMAS) == []
+    assert len([r for rs in out["resource"].values() for r in rs]) == 8
+
+
+def test_references_are_terraform_expressions_and_nested_values_plain_json() -> None:
+    out = synth(every_binding)
+    disk = out["resource"]["libvirt_domain"]["vm"]["devices"]["disks"][0]
+    assert disk["source"]["file"]["file"] == "${libvirt_volume.disk.path}"
+    assert out["resource"]["fortios_system_ha"]["ha"]["ha_mgmt_interfaces"] == [{"id": 1, "interface": "port4"}]
+    assert "capacity" not in out["resource"]["libvirt_volume"]["disk"]  # None is left out
+
+
+def test_required_providers_are_pinned_and_aliases_are_used() -> None:
+    out = synth(every_binding)
+    assert out["terraform"]["required_providers"] == {
+        "libvirt": {"source": "dmacvicar/libvirt", "version": "~> 0.9.7"},
+        "fortios": {"source": "fortinetdev/fortios", "version": "~> 1.25"},
+        "kvmhost": {"source": "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost", "version": "~> 0.1"},
+    }
+    assert out["resource"]["libvirt_domain"]["vm"]["provider"] == "libvirt.kvm1"
+    assert out["resource"]["fortios_system_ha"]["ha"]["provider"] == "fortios.a"
+    assert out["provider"]["kvmhost"] == [{"netns": "ns1"}]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "problem"),
+    [
+        (lambda r: r["libvirt_volume"]["disk"].update(sizee=1), "libvirt_volume.disk.sizee: unknown attribute"),
+        (lambda r: r["libvirt_volume"]["disk"].pop("pool"), "libvirt_volume.disk.pool: required attribute missing"),
+        (lambda r: r["libvirt_domain"]["vm"].update(vcpu="two"), "libvirt_domain.vm.vcpu: expected number"),
+        (lambda r: r["libvirt_domain"]["vm"].update(running="true"), "libvirt_domain.vm.running: expected bool"),
+        (lambda r: r["libvirt_volume"]["disk"].update(path="/x"), "libvirt_volume.disk.path: computed only"),
+        (lambda r: r["kvmhost_bridge"]["br"].update(mac="aa"), "kvmhost_bridge.br.mac: computed only"),
+        (
+            lambda r: r["libvirt_domain"]["vm"]["devices"]["disks"][0]["target"].update(bus=["virtio"]),
+            "libvirt_domain.vm.devices.disks[0].target.bus: expected string",
+        ),
+        (
+            lambda r: r["fortios_system_ha"]["ha"].update(ha_mgmt_interfaces={"id": 1}),
+            "fortios_system_ha.ha.ha_mgmt_interfaces: expected a list of objects",
+        ),
+        (
+            lambda r: r["libvirt_domain"]["vm"]["devices"].update(interfaces={"mac": {}}),
+            "libvirt_domain.vm.devices.interfaces: expected a list of objects",
+        ),
+        (
+            lambda r: r["libvirt_domain"]["vm"]["devices"]["interfaces"][0]["mac"].pop("address"),
+            "libvirt_domain.vm.devices.interfaces[0].mac.address: required attribute missing",
+        ),
+        (lambda r: r.update(null_resource={"n": {}}), "resource.null_resource: no schema"),
+    ],
+)
+def test_the_schema_check_finds_each_kind_of_problem(mutation: Any, problem: str) -> None:
+    out = synth(every_binding)
+    mutation(out["resource"])
+    problems = stack_problems(out, SCHEMAS)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_an_expression_may_stand_for_any_type() -> None:
+    out = synth(every_binding)
+    out["resource"]["libvirt_domain"]["vm"]["vcpu"] = "${var.vcpu}"
+    out["resource"]["libvirt_domain"]["vm"]["devices"] = "${local.devices}"
+    assert stack_problems(out, SCHEMAS) == []
