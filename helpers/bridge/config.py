@@ -1,0 +1,66 @@
+"""Desired and observed state of a host bridge, and the one error the bridge helper raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import ClusterSpec
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """The desired state of one bridge."""
+
+    name: str
+    uplink: str | None = None
+    promiscuous: bool = False
+    stp: bool = False
+    mtu: int | None = None  # None: leave it as the kernel and the uplink decide
+    migrate_addresses: bool = False
+
+
+@dataclass(frozen=True)
+class BridgeState:
+    """What is really there for one bridge."""
+
+    name: str
+    uplink: str | None  # the managed uplink, when it is enslaved to this bridge
+    ports: tuple[str, ...]  # every enslaved interface, taps included
+    promiscuous: bool  # the uplink's user-set IFF_PROMISC flag (False without an uplink)
+    stp: bool
+    mtu: int
+    mac: str
+    addresses: tuple[str, ...]  # CIDR strings on the bridge
+
+
+class BridgeError(Exception):
+    """A bridge could not be planned or applied; the message names the bridge and the field.
+
+    ``rolled_back`` is True when changes had been made and were undone, so the
+    host is exactly as it was before the apply.
+    """
+
+    def __init__(self, message: str, *, rolled_back: bool = False) -> None:
+        super().__init__(message)
+        self.rolled_back = rolled_back
+
+
+def bridges_for_host(spec: ClusterSpec, host_name: str) -> list[BridgeConfig]:
+    """The desired bridges of one host of a validated spec (promiscuity as the model derives it)."""
+    known = [h.name for h in spec.hosts]
+    if host_name not in known:
+        raise KeyError(f"no host {host_name!r} in the spec; hosts are: {', '.join(known)}")
+    host = spec.host(host_name)
+    return [
+        BridgeConfig(
+            name=b.name,
+            uplink=b.uplink,
+            promiscuous=spec.bridge_promiscuous(host, b),
+            stp=b.stp,
+            mtu=b.mtu,
+            migrate_addresses=b.migrate_addresses,
+        )
+        for b in host.bridges
+    ]

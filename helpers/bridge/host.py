@@ -1,0 +1,114 @@
+"""HostNetwork: read, plan and apply bridges on the host or in a named namespace, all or nothing."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .changes import Change
+from .config import BridgeConfig, BridgeError, BridgeState
+from .lock import host_lock
+from .planner import Plan, bridge_state, make_plan
+from .snapshot import Snapshot, read_snapshot
+
+
+class HostNetwork:
+    """The bridges of one host (or of the named namespace ``netns``) through one netlink socket.
+
+    Use it as a context manager. ``before_step`` is called with each change just
+    before it is made; an exception raised there fails the apply like a netlink
+    error would (tests inject failures this way).
+    """
+
+    def __init__(self, netns: str | None = None, *, before_step: Callable[[Change], None] | None = None) -> None:
+        self.netns = netns
+        self.before_step = before_step
+        self._ipr: Any = None
+
+    def __enter__(self) -> "HostNetwork":
+        self._open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the netlink socket (the object can be opened again by using it)."""
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+    def _open(self) -> Any:
+        if self._ipr is None:
+            from pyroute2 import IPRoute  # heavy: imported on first use only
+
+            if self.netns and not os.path.exists(f"/var/run/netns/{self.netns}"):
+                raise BridgeError(f"network namespace {self.netns!r} does not exist")
+            self._ipr = IPRoute(netns=self.netns, flags=0, groups=0) if self.netns else IPRoute(groups=0)
+        return self._ipr
+
+    def snapshot(self) -> Snapshot:
+        """Every link, address and main-table route, as they are now."""
+        return read_snapshot(self._open())
+
+    def read(self, name: str) -> BridgeState | None:
+        """The real state of bridge ``name``; None when it does not exist."""
+        return bridge_state(self.snapshot(), name)
+
+    def plan(self, desired: Sequence[BridgeConfig], absent: Sequence[str] = ()) -> Plan:
+        """The changes that ``apply`` would make now, without making them."""
+        return make_plan(self.snapshot(), desired, absent)
+
+    def apply(self, desired: Sequence[BridgeConfig], absent: Sequence[str] = ()) -> Plan:
+        """Bring the bridges to ``desired`` and remove ``absent`` ones; all or nothing.
+
+        Holds the host's lock, plans against a fresh read, makes each change,
+        verifies the result, and on any failure undoes what was done and raises
+        :class:`BridgeError` (``rolled_back`` True once the old state is back).
+        """
+        ipr = self._open()
+        with host_lock(self.netns):
+            before = read_snapshot(ipr)
+            plan = make_plan(before, desired, absent)
+            done: list[Change] = []
+            try:
+                for change in plan:
+                    if self.before_step is not None:
+                        self.before_step(change)
+                    change.do(ipr)
+                    done.append(change)
+                self._verify(desired, absent)
+            except Exception as exc:  # any failure, ours or the kernel's, rolls back
+                step = str(plan.changes[len(done)]) if len(done) < len(plan) else "verification"
+                raise self._rollback(ipr, before, done, f"bridge {_bridge_of(plan, done)}: {step} failed: {_reason(exc)}") from exc
+        return plan
+
+    def _verify(self, desired: Sequence[BridgeConfig], absent: Sequence[str]) -> None:
+        left = make_plan(self.snapshot(), desired, absent)
+        if not left.empty:
+            raise BridgeError(f"the host did not reach the desired state; still to do: {'; '.join(map(str, left))}")
+
+    def _rollback(self, ipr: Any, before: Snapshot, done: list[Change], message: str) -> BridgeError:
+        problems = []
+        for change in reversed(done):
+            try:
+                change.undo(ipr)
+            except Exception as exc:  # keep undoing the rest; report what could not be undone
+                problems.append(f"undo of '{change}' failed: {_reason(exc)}")
+        if read_snapshot(ipr).comparable() == before.comparable():
+            return BridgeError(f"{message}; rolled back, the host is as it was", rolled_back=True)
+        detail = "; ".join(problems) or "the state after undo differs from the state before"
+        return BridgeError(f"{message}; rollback incomplete: {detail}", rolled_back=False)
+
+
+def _bridge_of(plan: Plan, done: list[Change]) -> str:
+    return plan.changes[min(len(done), len(plan) - 1)].bridge if len(plan) else "?"
+
+
+def _reason(exc: BaseException) -> str:
+    code = getattr(exc, "code", None)
+    if isinstance(code, int) and code in errno.errorcode:
+        return f"{os.strerror(code)} ({errno.errorcode[code]})"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,189 @@
+"""Diff a namespace snapshot against the desired bridges: the ordered steps that get there, or a clear error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from .changes import AddressChange, Change, CreateBridge, DeleteBridge, RouteChange, SetLink
+from .config import BridgeConfig, BridgeError, BridgeState
+from .record import UplinkRecord, uplink_of
+from .snapshot import Link, Snapshot
+
+
+class Plan:
+    """The ordered changes that bring a host to the desired state; empty when it is already there."""
+
+    def __init__(self, changes: Sequence[Change] = ()) -> None:
+        self.changes: tuple[Change, ...] = tuple(changes)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing needs to change."""
+        return not self.changes
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self.changes)
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __str__(self) -> str:
+        return "\n".join(str(c) for c in self.changes) if self.changes else "no changes"
+
+    def __repr__(self) -> str:
+        return f"Plan({len(self.changes)} changes)"
+
+
+def bridge_state(snapshot: Snapshot, name: str) -> BridgeState | None:
+    """The observed state of bridge ``name``; None when there is no such interface."""
+    link = snapshot.links.get(name)
+    if link is None:
+        return None
+    if link.kind != "bridge":
+        raise BridgeError(f"bridge {name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge")
+    uplink, _ = uplink_of(snapshot, name)
+    return BridgeState(
+        name=name,
+        uplink=uplink,
+        ports=snapshot.ports_of(name),
+        promiscuous=snapshot.links[uplink].promiscuous if uplink else False,
+        stp=link.stp,
+        mtu=link.mtu,
+        mac=link.mac,
+        addresses=tuple(a.cidr for a in snapshot.addresses_of(name) if a.movable),
+    )
+
+
+def make_plan(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Sequence[str] = ()) -> Plan:
+    """Every change from ``snapshot`` to ``desired`` with the ``absent`` bridges removed (removals first)."""
+    _check_input(snapshot, desired, absent)
+    changes: list[Change] = []
+    for name in absent:
+        changes += _removal(snapshot, name)
+    for cfg in desired:
+        changes += _bridge_changes(snapshot, cfg)
+    return Plan(changes)
+
+
+def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Sequence[str]) -> None:
+    names = [c.name for c in desired]
+    for name in set(names):
+        if names.count(name) > 1:
+            raise BridgeError(f"bridge {name}: given more than once")
+    for name in set(names) & set(absent):
+        raise BridgeError(f"bridge {name}: both desired and absent")
+    uplinks = [c.uplink for c in desired if c.uplink]
+    for cfg in desired:
+        link = snapshot.links.get(cfg.name)
+        if link is not None and link.kind != "bridge":
+            raise BridgeError(f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge")
+        if cfg.uplink is None:
+            if cfg.promiscuous or cfg.migrate_addresses:
+                field = "promiscuous" if cfg.promiscuous else "migrate_addresses"
+                raise BridgeError(f"bridge {cfg.name}: {field} needs an uplink")
+            continue
+        up = snapshot.links.get(cfg.uplink)
+        if cfg.uplink == cfg.name:
+            raise BridgeError(f"bridge {cfg.name}: uplink cannot be the bridge itself")
+        if up is None:
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} does not exist")
+        if up.kind == "bridge":
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is itself a bridge")
+        if uplinks.count(cfg.uplink) > 1:
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge")
+        if up.master not in (None, cfg.name, *absent):
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}")
+    for name in absent:
+        link = snapshot.links.get(name)
+        if link is not None and link.kind != "bridge":
+            raise BridgeError(f"bridge {name}: cannot remove it, the name is taken by a {link.kind or 'non-bridge'} device")
+
+
+def _removal(snapshot: Snapshot, name: str) -> list[Change]:
+    link = snapshot.links.get(name)
+    if link is None:
+        return []
+    uplink, record = uplink_of(snapshot, name)
+    others = [p for p in snapshot.ports_of(name) if p != uplink]
+    if others:
+        raise BridgeError(f"bridge {name}: cannot remove it while {', '.join(others)} still use it (detach them first)")
+    changes: list[Change] = []
+    if uplink:
+        changes += _move_addresses(snapshot, name, src=name, dst=uplink)
+    else:
+        changes += [RouteChange(name, name, r, add=False) for r in snapshot.routes_of(name) if r.movable]
+        changes += [AddressChange(name, name, a, add=False) for a in reversed(snapshot.addresses_of(name)) if a.movable]
+    if uplink:
+        changes += _release(snapshot, name, uplink, record)
+    changes.append(DeleteBridge(name, link))
+    return changes
+
+
+def _bridge_changes(snapshot: Snapshot, cfg: BridgeConfig) -> list[Change]:
+    name = cfg.name
+    link = snapshot.links.get(name)
+    changes: list[Change] = []
+    current_uplink, record = (None, None) if link is None else uplink_of(snapshot, name)
+    if link is None:
+        mac = snapshot.links[cfg.uplink].mac if cfg.migrate_addresses and cfg.uplink else None
+        changes.append(CreateBridge(name, cfg.stp, mac))
+    elif link.stp != cfg.stp:
+        changes.append(SetLink(name, name, "stp", cfg.stp, link.stp))
+    if current_uplink and current_uplink != cfg.uplink:
+        changes += _release(snapshot, name, current_uplink, record)
+    if cfg.uplink:
+        up = snapshot.links[cfg.uplink]
+        if record is None or record.uplink != cfg.uplink:
+            changes.append(SetLink(name, name, "alias", UplinkRecord.of(up).alias(), link.alias if link else ""))
+        changes += _set(name, up, cfg.mtu or up.mtu, cfg.promiscuous, True)
+    elif link is not None and record is not None:
+        changes.append(SetLink(name, name, "alias", "", link.alias))
+    if cfg.mtu and (link is None or link.mtu != cfg.mtu):
+        changes.append(SetLink(name, name, "mtu", cfg.mtu, link.mtu if link else None))
+    if link is None or not link.up:
+        changes.append(SetLink(name, name, "up", True, False))
+    enslave: list[Change] = []
+    if cfg.uplink and snapshot.links[cfg.uplink].master != name:
+        enslave.append(SetLink(name, cfg.uplink, "master", name, snapshot.links[cfg.uplink].master))
+    if cfg.uplink and cfg.migrate_addresses:
+        return changes + _move_addresses(snapshot, name, src=cfg.uplink, dst=name, between=enslave)
+    return changes + enslave
+
+
+def _release(snapshot: Snapshot, bridge: str, uplink: str, record: UplinkRecord | None) -> list[Change]:
+    """Take the uplink out of the bridge and give it back the state it had (promiscuous off when unknown)."""
+    old = snapshot.links[uplink]
+    prior = record if record and record.uplink == uplink else UplinkRecord(uplink, old.mtu, False, old.up)
+    return [SetLink(bridge, uplink, "master", None, bridge), *_set(bridge, old, prior.mtu, prior.promiscuous, prior.up)]
+
+
+def _set(bridge: str, link: Link, mtu: int, promiscuous: bool, up: bool) -> list[Change]:
+    """The changes that give ``link`` this MTU, promiscuity and up state (none for what already matches)."""
+    changes: list[Change] = []
+    for prop, value in (("mtu", mtu), ("promiscuous", promiscuous), ("up", up)):
+        current = getattr(link, prop)
+        if current != value:
+            changes.append(SetLink(bridge, link.name, prop, value, current))
+    return changes
+
+
+def _move_addresses(snapshot: Snapshot, bridge: str, src: str, dst: str, between: Sequence[Change] = ()) -> list[Change]:
+    """Addresses and routes of ``src`` arrive on ``dst`` before they leave ``src``; ``between`` runs once they arrived.
+
+    Routes move before the addresses leave: removing a device's last address flushes its routes.
+    """
+    moving = [a for a in snapshot.addresses_of(src) if a.movable]
+    return (
+        [AddressChange(bridge, dst, a, add=True) for a in moving]
+        + list(between)
+        + _move_routes(snapshot, bridge, src, dst)
+        + [AddressChange(bridge, src, a, add=False) for a in reversed(moving)]
+    )
+
+
+def _move_routes(snapshot: Snapshot, bridge: str, src: str, dst: str) -> list[Change]:
+    """Routes through ``src`` (the default route included) arrive on ``dst`` before they leave ``src``."""
+    moving = [r for r in snapshot.routes_of(src) if r.movable]
+    return [RouteChange(bridge, dst, r, add=True) for r in moving] + [
+        RouteChange(bridge, src, r, add=False) for r in moving
+    ]
