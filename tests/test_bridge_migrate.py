@@ -1,0 +1,86 @@
+"""migrate_addresses: a host whose address and default route sit on the uplink stays reachable, and any failure rolls back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from bridgekit import ip_state, pings, veth_uplink
+from netns import ip, temporary_netns
+
+from fgtha.bridge import BridgeConfig, BridgeError, Change, HostNetwork
+
+HOST_IP, PEER_IP = "10.9.0.2", "10.9.0.1"
+MIGRATE = [BridgeConfig("br0", uplink="up0", promiscuous=True, migrate_addresses=True)]
+#: Steps of the migration plan below: create, record, promiscuous, bridge up, address to br0, enslave,
+#: two routes to br0, two routes off up0, address off up0.
+STEPS = 11
+
+
+@pytest.fixture
+def host_and_peer(netns: str) -> Iterator[tuple[str, str]]:
+    """``netns`` is the host (up0 carries 10.9.0.2/24, the default route and a static route); a peer sits on the wire."""
+    with temporary_netns("fgtha-peer") as peer:
+        veth_uplink(netns, "up0", peer="wire0", peer_netns=peer)
+        ip("addr", "add", f"{PEER_IP}/24", "dev", "wire0", netns=peer)
+        ip("link", "set", "up0", "up", netns=netns)
+        ip("addr", "add", f"{HOST_IP}/24", "dev", "up0", netns=netns)
+        ip("route", "add", "default", "via", PEER_IP, "dev", "up0", "metric", "100", netns=netns)
+        ip("route", "add", "10.50.0.0/16", "via", PEER_IP, "dev", "up0", netns=netns)
+        assert pings(peer, HOST_IP)
+        yield netns, peer
+
+
+def test_migration_keeps_the_host_reachable_and_removal_moves_back(host_and_peer: tuple[str, str]) -> None:
+    host_ns, peer = host_and_peer
+    original = ip_state(host_ns)
+    with HostNetwork(host_ns) as host:
+        plan = host.apply(MIGRATE)
+        state = host.read("br0")
+        assert state is not None and state.addresses == (f"{HOST_IP}/24",)
+        routes = ip("route", "show", netns=host_ns).stdout
+        assert "default via 10.9.0.1 dev br0" in routes and "10.50.0.0/16 via 10.9.0.1 dev br0" in routes
+        assert "dev up0" not in routes
+        assert pings(peer, HOST_IP) and pings(host_ns, PEER_IP)
+        assert host.apply(MIGRATE).empty
+        host.apply([], absent=["br0"])
+    assert len(plan) == STEPS
+    assert ip_state(host_ns) == original
+    assert pings(peer, HOST_IP)
+
+
+@pytest.mark.parametrize("failing_step", range(STEPS))
+def test_failure_at_each_step_restores_the_exact_state(host_and_peer: tuple[str, str], failing_step: int) -> None:
+    host_ns, peer = host_and_peer
+    original = ip_state(host_ns)
+    seen: list[Change] = []
+
+    def fail_at(change: Change) -> None:
+        seen.append(change)
+        if len(seen) - 1 == failing_step:
+            raise RuntimeError("injected failure")
+
+    with HostNetwork(host_ns, before_step=fail_at) as host, pytest.raises(BridgeError) as caught:
+        host.apply(MIGRATE)
+    assert caught.value.rolled_back is True
+    assert f"{seen[-1]} failed: injected failure" in str(caught.value)
+    assert ip_state(host_ns) == original
+    assert pings(peer, HOST_IP)
+
+
+def test_failure_while_removing_restores_the_bridge(host_and_peer: tuple[str, str]) -> None:
+    host_ns, peer = host_and_peer
+    with HostNetwork(host_ns) as host:
+        host.apply(MIGRATE)
+    migrated = ip_state(host_ns)
+    steps: list[Change] = []
+
+    def fail_last(change: Change) -> None:
+        steps.append(change)
+        if str(change) == "delete bridge br0":
+            raise RuntimeError("injected failure")
+
+    with HostNetwork(host_ns, before_step=fail_last) as host, pytest.raises(BridgeError, match="rolled back"):
+        host.apply([], absent=["br0"])
+    assert ip_state(host_ns) == migrated
+    assert pings(peer, HOST_IP)
