@@ -32,6 +32,15 @@ def to_terraform(value: Any) -> Any:
     return value
 
 
+#: Parameters of a binding's ``__init__`` that are not Terraform attributes.
+_NOT_ATTRIBUTES = frozenset({"self", "scope", "id", "provider", "alias", "replace_triggered_by", "__class__"})
+
+
+def keyword_attributes(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A binding's keyword arguments (its ``locals()`` on entry) as Terraform attributes: each keeps its name."""
+    return {k: v for k, v in arguments.items() if k not in _NOT_ATTRIBUTES}
+
+
 def _attributes(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: to_terraform(v) for k, v in values.items() if v is not None}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .binding import Provider, Resource
+from .binding import Provider, Resource, keyword_attributes
 from .cdk import Construct
 
 
@@ -35,13 +35,7 @@ class FortiosProvider(Provider):
             scope,
             id,
             alias=alias,
-            attributes={
-                "hostname": hostname,
-                "token": token,
-                "insecure": insecure,
-                "cabundlefile": cabundlefile,
-                "vdom": vdom,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
 
@@ -92,24 +86,7 @@ class FortiosSystemHa(Resource):
             scope,
             id,
             provider=provider,
-            attributes={
-                "group_id": group_id,
-                "group_name": group_name,
-                "mode": mode,
-                "hbdev": hbdev,
-                "monitor": monitor,
-                "password": password,
-                "session_pickup": session_pickup,
-                "override": override,
-                "priority": priority,
-                "hb_interval": hb_interval,
-                "hb_lost_threshold": hb_lost_threshold,
-                "unicast_hb": unicast_hb,
-                "unicast_hb_peerip": unicast_hb_peerip,
-                "unicast_hb_netmask": unicast_hb_netmask,
-                "ha_mgmt_status": ha_mgmt_status,
-                "ha_mgmt_interfaces": ha_mgmt_interfaces,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
 
@@ -136,15 +113,7 @@ class FortiosSystemInterface(Resource):
             scope,
             id,
             provider=provider,
-            attributes={
-                "name": name,
-                "vdom": vdom,
-                "type": type,
-                "mode": mode,
-                "ip": ip,
-                "allowaccess": allowaccess,
-                "description": description,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
 
@@ -154,4 +123,4 @@ class FortiosSystemGlobal(Resource):
     TYPE = "fortios_system_global"
 
     def __init__(self, scope: Construct, id: str, *, provider: FortiosProvider, hostname: str) -> None:
-        super().__init__(scope, id, provider=provider, attributes={"hostname": hostname})
+        super().__init__(scope, id, provider=provider, attributes=keyword_attributes(locals()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .binding import Provider, Resource
+from .binding import Provider, Resource, keyword_attributes
 from .cdk import Construct
 
 
@@ -14,7 +14,7 @@ class KvmhostProvider(Provider):
     VERSION = "~> 0.1"
 
     def __init__(self, scope: Construct, id: str, *, alias: str | None = None, netns: str | None = None) -> None:
-        super().__init__(scope, id, alias=alias, attributes={"netns": netns})
+        super().__init__(scope, id, alias=alias, attributes=keyword_attributes(locals()))
 
 
 class KvmhostBridge(Resource):
@@ -39,14 +39,7 @@ class KvmhostBridge(Resource):
             scope,
             id,
             provider=provider,
-            attributes={
-                "name": name,
-                "uplink": uplink,
-                "promiscuous": promiscuous,
-                "stp": stp,
-                "mtu": mtu,
-                "migrate_addresses": migrate_addresses,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
     @property
@@ -71,7 +64,7 @@ class KvmhostConfigDrive(Resource):
         license: str | None = None,
     ) -> None:
         super().__init__(
-            scope, id, provider=provider, attributes={"path": path, "user_data": user_data, "license": license}
+            scope, id, provider=provider, attributes=keyword_attributes(locals())
         )
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .binding import Provider, Resource
+from .binding import Provider, Resource, keyword_attributes
 from .cdk import Construct
 
 
@@ -21,7 +21,7 @@ class LibvirtProvider(Provider):
     VERSION = "~> 0.9.7"
 
     def __init__(self, scope: Construct, id: str, *, uri: str, alias: str | None = None) -> None:
-        super().__init__(scope, id, alias=alias, attributes={"uri": uri})
+        super().__init__(scope, id, alias=alias, attributes=keyword_attributes(locals()))
 
 
 # ---- libvirt_volume -------------------------------------------------------
@@ -88,15 +88,7 @@ class LibvirtVolume(Resource):
             id,
             provider=provider,
             replace_triggered_by=replace_triggered_by,
-            attributes={
-                "name": name,
-                "pool": pool,
-                "capacity": capacity,
-                "capacity_unit": capacity_unit,
-                "target": target,
-                "backing_store": backing_store,
-                "create": create,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
     @property
@@ -140,7 +132,7 @@ class LibvirtPool(Resource):
         type: str,
         target: PoolTarget | None = None,
     ) -> None:
-        super().__init__(scope, id, provider=provider, attributes={"name": name, "type": type, "target": target})
+        super().__init__(scope, id, provider=provider, attributes=keyword_attributes(locals()))
 
 
 # ---- libvirt_domain -------------------------------------------------------
@@ -325,18 +317,7 @@ class LibvirtDomain(Resource):
             scope,
             id,
             provider=provider,
-            attributes={
-                "name": name,
-                "type": type,
-                "memory": memory,
-                "memory_unit": memory_unit,
-                "vcpu": vcpu,
-                "os": os,
-                "devices": devices,
-                "running": running,
-                "autostart": autostart,
-                "description": description,
-            },
+            attributes=keyword_attributes(locals()),
         )
 
     @property
