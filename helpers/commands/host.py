@@ -1,0 +1,120 @@
+"""`fgtha host check` and `fgtha host apply`: a host's readiness, and its bridges without Terraform."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..cli import err_console
+from ..model import ClusterSpec, load_spec
+
+console = Console(highlight=False, soft_wrap=True)
+STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``host`` command group with ``check`` and ``apply``."""
+    host = sub.add_parser("host", help="a KVM host's bridges: readiness check and apply without Terraform")
+    hsub = host.add_subparsers(dest="host_command", required=True, metavar="ACTION")
+
+    p = hsub.add_parser("check", help="is the host ready for the spec's heartbeat mode? (exit 0 ready, 1 not)")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.set_defaults(func=check)
+
+    p = hsub.add_parser("apply", help="bring the host's bridges to the spec (rolls back on failure)")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="print the plan (and files with --persist); change nothing")
+    p.add_argument("--persist", action="store_true", help="also write the distribution's network configuration")
+    p.add_argument("--format", default="auto", choices=["auto", "netplan", "networkmanager", "ifupdown", "networkd"])
+    p.add_argument("--root", type=Path, default=Path("/"), metavar="DIR", help="root folder for --persist (default /)")
+    p.set_defaults(func=apply)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--host", required=True, metavar="NAME", help="the spec's host to act on")
+    p.add_argument("--netns", metavar="NS", help="act inside this named network namespace")
+
+
+def _load(args: argparse.Namespace) -> ClusterSpec | None:
+    spec = load_spec(args.spec)
+    known = [h.name for h in spec.hosts]
+    if args.host not in known:
+        err_console.print(f"[bold red]error[/] --host: no host {escape(args.host)!r} in the spec; hosts are: {escape(', '.join(known))}")
+        return None
+    return spec
+
+
+def check(args: argparse.Namespace) -> int:
+    """Print the readiness report; exit 0 when ready, 1 when not, 2 on bad input."""
+    from ..hostcheck import check_host
+
+    spec = _load(args)
+    if spec is None:
+        return 2
+    report = check_host(spec, args.host, args.netns)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0 if report.ready else 1
+    table = Table(title=f"host {report.host} ({report.heartbeat} heartbeat)", title_justify="left")
+    for column in ("check", "status", "detail"):
+        table.add_column(column)
+    for f in report.findings:
+        table.add_row(escape(f.check), f"[{STATUS_STYLE[f.status]}]{f.status}[/]", escape(f.detail))
+    console.print(table)
+    console.print("[green]ready[/]" if report.ready else "[bold red]not ready[/]")
+    return 0 if report.ready else 1
+
+
+def apply(args: argparse.Namespace) -> int:
+    """Print the plan, apply it (unless --dry-run), and with --persist write the configuration files."""
+    from ..bridge import BridgeError, HostNetwork, bridges_for_host
+    from ..bridge.persist import detect_format, render, write_files
+
+    spec = _load(args)
+    if spec is None:
+        return 2
+    desired = bridges_for_host(spec, args.host)
+    files = {}
+    if args.persist:
+        try:
+            fmt = detect_format(args.root) if args.format == "auto" else args.format
+        except ValueError as exc:
+            err_console.print(f"[bold red]error[/] --format: {escape(str(exc))}")
+            return 2
+        files = render(fmt, desired)
+    try:
+        with HostNetwork(args.netns) as host:
+            plan = host.plan(desired)
+            _print_plan(args.host, plan)
+            if not args.dry_run and not plan.empty:
+                host.apply(desired)
+    except BridgeError as exc:
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        return 1
+    if files:
+        _persist(args, fmt, files, write_files)
+    return 0
+
+
+def _print_plan(host: str, plan: object) -> None:
+    lines = str(plan).splitlines()
+    console.print(f"[bold]host {escape(host)}[/]: {len(lines) if lines != ['no changes'] else 0} change(s)")
+    for line in lines:
+        console.print(f"  {escape(line)}")
+
+
+def _persist(args: argparse.Namespace, fmt: str, files: dict[str, tuple[str, int]], write_files: object) -> None:
+    if args.dry_run:
+        for rel, (text, mode) in files.items():
+            console.print(f"[bold]would write {escape(str(args.root / rel))}[/] (mode {mode:o}, {fmt})")
+            console.print(escape(text), markup=True)
+        return
+    for path in write_files(args.root, files):  # type: ignore[operator]
+        console.print(f"wrote {escape(str(path))}")
