@@ -1,0 +1,60 @@
+"""`fgtha host check` and `fgtha host apply` end to end in a namespace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bridgekit import ip_state, veth_uplink
+from conftest import EXAMPLES
+from netns import in_netns, ip
+
+from fgtha.cli import main
+
+SPEC = str(EXAMPLES / "broadcast-one-host.yaml")
+
+
+@pytest.fixture
+def host_ns(netns: str) -> str:
+    for nic in ("enp1s0", "enp2s0", "enp4s0"):
+        veth_uplink(netns, nic)
+    in_netns(netns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0")
+    return netns
+
+
+def test_check_apply_check(host_ns: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["host", "check", SPEC, "--host", "kvm1", "--netns", host_ns, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ready"] is False and {"check": "bridge br-ext", "status": "fail", "detail": "does not exist"} in report["findings"]
+    before = ip_state(host_ns)
+    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--dry-run"]) == 0
+    assert "set enp1s0 promiscuous on" in capsys.readouterr().out
+    assert ip_state(host_ns) == before
+    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns]) == 0
+    assert "PROMISC" in ip("link", "show", "enp1s0", netns=host_ns).stdout
+    assert main(["host", "check", SPEC, "--host", "kvm1", "--netns", host_ns]) == 0
+    assert "ready" in capsys.readouterr().out
+    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns]) == 0
+    assert "0 change(s)" in capsys.readouterr().out
+
+
+def test_apply_failure_says_rolled_back(host_ns: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ip("link", "add", "br-int", "type", "veth", "peer", "name", "x0", netns=host_ns)
+    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns]) == 1
+    assert "br-int: the name is taken by a veth device" in capsys.readouterr().err
+
+
+def test_persist_dry_run_and_write(host_ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--persist", "--format", "networkd", "--root", str(tmp_path)]
+    assert main([*args, "--dry-run"]) == 0
+    assert "would write" in capsys.readouterr().out and not any(tmp_path.iterdir())
+    assert main(args) == 0
+    assert (tmp_path / "etc/systemd/network/60-fgtha-enp1s0.network").read_text().count("Promiscuous=yes") == 1
+
+
+def test_unknown_host_and_undetectable_format(host_ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["host", "check", SPEC, "--host", "nope", "--netns", host_ns]) == 2
+    assert "no host 'nope'" in capsys.readouterr().err
+    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--persist", "--root", str(tmp_path)]) == 2
+    assert "pass --format" in capsys.readouterr().err

@@ -1,0 +1,76 @@
+"""host check against traps built in a namespace: br_netfilter + FORWARD DROP, nft bridge rules, missing promiscuity."""
+
+from __future__ import annotations
+
+import pytest
+from bridgekit import veth_uplink
+from conftest import EXAMPLES
+from netns import in_netns, ip
+
+from fgtha.bridge import HostNetwork, bridges_for_host
+from fgtha.hostcheck import check_host
+from fgtha.model import load_spec
+
+SPEC = load_spec(EXAMPLES / "broadcast-one-host.yaml")
+
+
+@pytest.fixture
+def ready_host(netns: str) -> str:
+    for nic in ("enp1s0", "enp2s0", "enp4s0"):
+        veth_uplink(netns, nic)
+    with HostNetwork(netns) as host:
+        host.apply(bridges_for_host(SPEC, "kvm1"))
+    in_netns(netns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0")
+    return netns
+
+
+def _status(report: object, check: str) -> str:
+    return next(f.status for f in report.findings if f.check == check)  # type: ignore[attr-defined]
+
+
+def test_a_ready_host_is_ready(ready_host: str) -> None:
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert report.ready, report.findings
+    assert _status(report, "bridge br-ext") == "ok"
+
+
+def test_missing_bridge_and_promiscuity_are_reported(ready_host: str) -> None:
+    ip("link", "set", "enp1s0", "promisc", "off", netns=ready_host)
+    ip("link", "del", "br-hb1", netns=ready_host)
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert not report.ready
+    detail = {f.check: f.detail for f in report.findings}
+    assert "enp1s0 is not promiscuous" in detail["bridge br-ext"]
+    assert detail["bridge br-hb1"] == "does not exist"
+
+
+def test_br_netfilter_with_forward_drop_is_a_trap(ready_host: str) -> None:
+    if not in_netns(ready_host, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", check=False).returncode == 0:
+        pytest.skip("net.bridge.* sysctls are missing: br_netfilter cannot load on this kernel")
+    assert _status(check_host(SPEC, "kvm1", ready_host), "br_netfilter") == "warn"
+    in_netns(ready_host, "nft", "add table ip filter; add chain ip filter forward { type filter hook forward priority 0; policy drop; }")
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert _status(report, "br_netfilter") == "fail" and not report.ready
+    in_netns(ready_host, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0")
+    assert check_host(SPEC, "kvm1", ready_host).ready
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("ether type 0x8890 drop", "drops FGCP Ethertypes"),
+        ("ether type { 0x8891, 0x8893 } drop", "drops FGCP Ethertypes"),
+        ("ether type != 0x0800 drop", "drops FGCP Ethertypes"),
+        ("ether saddr != 52:54:00:00:00:01 drop", "filters source MACs"),
+    ],
+)
+def test_nft_bridge_rules_that_drop_fgcp_frames(ready_host: str, rule: str, expected: str) -> None:
+    in_netns(ready_host, "nft", f"add table bridge filter; add chain bridge filter forward {{ type filter hook forward priority 0; }}; add rule bridge filter forward {rule}")
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert not report.ready
+    assert expected in next(f.detail for f in report.findings if f.check == "nft bridge rules")
+
+
+def test_harmless_bridge_rule_passes(ready_host: str) -> None:
+    in_netns(ready_host, "nft", "add table bridge filter; add chain bridge filter forward { type filter hook forward priority 0; }; add rule bridge filter forward ether type 0x86dd drop")
+    assert check_host(SPEC, "kvm1", ready_host).ready
