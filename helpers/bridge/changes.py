@@ -9,10 +9,13 @@ from .snapshot import IFF_PROMISC, Address, Link, Route
 
 
 def _index(ipr: Any, name: str) -> int:
-    found = ipr.link_lookup(ifname=name)
-    if not found:
-        raise LookupError(f"interface {name!r} does not exist")
-    return int(found[0])
+    """The index of interface ``name`` (one RTM_GETLINK request, not a dump)."""
+    from pyroute2.netlink.exceptions import NetlinkError
+
+    try:
+        return int(ipr.link("get", ifname=name)[0]["index"])
+    except NetlinkError as exc:
+        raise LookupError(f"interface {name!r} does not exist") from exc
 
 
 def _onoff(value: bool) -> str:
