@@ -62,15 +62,19 @@ class Provider(TerraformProvider):
             ),
             terraform_provider_source=self.SOURCE,
         )
-        self._alias = alias
-        self._values = dict(attributes)
+        # cdktf's base class keeps no alias of its own, and a Python ``alias`` property costs a jsii
+        # callback on every read: the alias goes into the synthesized attributes instead, and each
+        # resource of an aliased configuration names it itself (see Resource).
+        self.alias_name = alias
+        self._values = {**attributes, "alias": alias}
 
     @property
-    def alias(self) -> str | None:  # cdktf reads this property to address the aliased configuration
-        return self._alias
+    def address(self) -> str:
+        """How resources refer to this configuration: ``type`` or ``type.alias``."""
+        return f"{self.TYPE}.{self.alias_name}" if self.alias_name else self.TYPE
 
     def _synthesize_attributes(self) -> dict[str, Any]:
-        return _attributes({**self._values, "alias": self._alias})
+        return _attributes(self._values)
 
 
 class Resource(TerraformResource):
@@ -92,12 +96,13 @@ class Resource(TerraformResource):
             scope,
             id,
             terraform_resource_type=self.TYPE,
-            provider=provider,
             depends_on=list(depends_on) or None,
             lifecycle=TerraformResourceLifecycle(replace_triggered_by=list(replace_triggered_by))
             if replace_triggered_by
             else None,
         )
+        if provider.alias_name is not None:  # cdktf drops a synthesized "provider": name the configuration here
+            self.add_override("provider", provider.address)
         self._values = dict(attributes)
 
     def _synthesize_attributes(self) -> dict[str, Any]:

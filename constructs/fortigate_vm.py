@@ -64,6 +64,7 @@ class FortiGateVm(Construct):
         provider: LibvirtProvider,
         drive_provider: KvmhostProvider,
         drive_dir: str,
+        variables: secret_inputs.SecretVariables,
     ) -> None:
         super().__init__(scope, id)
         pool = spec.image.pool
@@ -92,7 +93,7 @@ class FortiGateVm(Construct):
             "config_drive",
             provider=drive_provider,
             path=f"{drive_dir}/{spec.cluster.name}-{unit.name}-config-2.iso",
-            user_data=secret_inputs.user_data(self, spec, unit),
+            user_data=secret_inputs.user_data(variables, spec, unit),
             license=f'${{file("{license_path}")}}' if license_path else None,
         )
         self.drive_volume = LibvirtVolume(

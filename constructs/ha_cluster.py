@@ -11,6 +11,7 @@ from .ha_settings import HaSettings
 from .host_bridge import HostNetwork
 from .kvmhost import KvmhostProvider
 from .libvirt import LibvirtProvider
+from .secret_inputs import SecretVariables
 
 #: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
 DEFAULT_DRIVE_DIR = "${path.root}/../../../.fgtha/config-drives"  # <repo>/.fgtha from cdktf.out/stacks/<stack>
@@ -26,6 +27,7 @@ class ClusterUnits(Construct):
             if host.uri not in self.libvirt:
                 self.libvirt[host.uri] = LibvirtProvider(self, f"libvirt_{host.name}", uri=host.uri, alias=host.name)
         self.drive_provider = KvmhostProvider(self, "config_drives", alias="config_drives")
+        variables = SecretVariables.of(self)
         self.units = {
             unit.name: FortiGateVm(
                 self,
@@ -35,6 +37,7 @@ class ClusterUnits(Construct):
                 provider=self.libvirt[spec.host(unit.host).uri],
                 drive_provider=self.drive_provider,
                 drive_dir=drive_dir,
+                variables=variables,
             )
             for unit in spec.units
         }
@@ -52,7 +55,11 @@ class ClusterHaSettings(Construct):
             default=False,
             description="Skip TLS verification of the units' REST API (only for self-signed lab certificates)",
         )
-        self.units = {unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=insecure) for unit in spec.units}
+        variables = SecretVariables.of(self)
+        self.units = {
+            unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=insecure.string_value, variables=variables)
+            for unit in spec.units
+        }
 
 
 class FortiGateHaCluster(Construct):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fgtha.model import ClusterSpec, Unit
 
 from . import secret_inputs
-from .cdk import Construct, TerraformVariable
+from .cdk import Construct
 from .fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
 
 MGMT_ALLOWACCESS = "ping https ssh"
@@ -29,16 +29,25 @@ def token_variable_name(unit: Unit) -> str:
 class HaSettings(Construct):
     """``fortios_system_ha``, ``fortios_system_global`` and the HA management interface of one unit."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, unit: Unit, insecure: TerraformVariable) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: ClusterSpec,
+        unit: Unit,
+        insecure: str,
+        variables: secret_inputs.SecretVariables,
+    ) -> None:
         super().__init__(scope, id)
-        token = secret_inputs.sensitive_variable(self, token_variable_name(unit), f"REST API token of {unit.name}")
+        token = variables.ref(token_variable_name(unit), f"REST API token of {unit.name}")
         self.provider = FortiosProvider(
             self,
             "fortios",
             alias=unit.name,
             hostname=str(unit.mgmt_ip.ip),
-            token=token.string_value,
-            insecure=insecure.string_value,
+            token=token,
+            insecure=insecure,
         )
         cluster = spec.cluster
         peer = spec.peer_heartbeat_ip(unit)
@@ -51,7 +60,7 @@ class HaSettings(Construct):
             mode="a-p",
             hbdev=" ".join(f"{port} {priority}" for port, priority in spec.hbdev),
             monitor=" ".join(cluster.monitor),
-            password=secret_inputs.ha_password(self, spec),
+            password=secret_inputs.ha_password(variables, spec),
             session_pickup=_enable(cluster.session_pickup),
             override=_enable(cluster.override),
             priority=unit.priority,

@@ -8,14 +8,13 @@ from .cdk import Construct
 from .kvmhost import KvmhostBridge, KvmhostProvider
 
 
-class HostBridge(Construct):
-    """One Linux bridge on one host, promiscuous uplink as the model derives it."""
+class HostBridge(KvmhostBridge):
+    """One Linux bridge on one host (a ``kvmhost_bridge``), promiscuous uplink as the model derives it."""
 
     def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, host: Host, bridge: Bridge, provider: KvmhostProvider) -> None:
-        super().__init__(scope, id)
-        self.resource = KvmhostBridge(
-            self,
-            "bridge",
+        super().__init__(
+            scope,
+            id,
             provider=provider,
             name=bridge.name,
             uplink=bridge.uplink,

@@ -21,36 +21,54 @@ _QUOTABLE = TerraformVariableValidationConfig(
 _SENTINEL = "FGTHA-SENTINEL-{}-5e1d"
 
 
-def sensitive_variable(scope: Construct, name: str, description: str) -> TerraformVariable:
-    """The stack's sensitive string variable ``name`` (created once per stack), refusing unquotable values."""
-    stack = TerraformStack.of(scope)
-    existing = stack.node.try_find_child(name)
-    if isinstance(existing, TerraformVariable):
-        return existing
-    rule = TerraformVariableValidationConfig(
-        condition=_QUOTABLE.condition % (name, name), error_message=_QUOTABLE.error_message
-    )
-    return TerraformVariable(stack, name, type="string", sensitive=True, description=description, validation=[rule])
+class SecretVariables:
+    """The sensitive string variables of one stack, each created once, refusing values that cannot be quoted."""
+
+    def __init__(self, stack: TerraformStack) -> None:
+        self._stack = stack
+        self._refs: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, scope: Construct) -> "SecretVariables":
+        """The registry of the stack that ``scope`` belongs to."""
+        stack = TerraformStack.of(scope)
+        registry = getattr(stack, "_fgtha_secret_variables", None)
+        if registry is None:
+            registry = cls(stack)
+            stack._fgtha_secret_variables = registry  # type: ignore[attr-defined]
+        return registry
+
+    def ref(self, name: str, description: str) -> str:
+        """``${var.<name>}`` of the stack's variable ``name``."""
+        if name not in self._refs:
+            rule = TerraformVariableValidationConfig(
+                condition=_QUOTABLE.condition % (name, name), error_message=_QUOTABLE.error_message
+            )
+            variable = TerraformVariable(
+                self._stack, name, type="string", sensitive=True, description=description, validation=[rule]
+            )
+            self._refs[name] = variable.string_value
+        return self._refs[name]
 
 
-def _secret(scope: Construct, ref: SecretRef, what: str) -> str:
-    return sensitive_variable(scope, ref.name, f"{what} (sensitive; never written to cdktf.out)").string_value
+def _secret(variables: SecretVariables, ref: SecretRef, what: str) -> str:
+    return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)")
 
 
-def ha_password(scope: Construct, spec: ClusterSpec) -> str:
+def ha_password(variables: SecretVariables, spec: ClusterSpec) -> str:
     """The FGCP password, as a reference to its sensitive variable."""
-    return _secret(scope, spec.secrets.ha_password, "FGCP HA password")
+    return _secret(variables, spec.secrets.ha_password, "FGCP HA password")
 
 
 def _escape_template(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-def user_data(scope: Construct, spec: ClusterSpec, unit: Unit) -> str:
+def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> str:
     """The unit's FortiOS bootstrap with its secrets as variable references (a Terraform string template)."""
     refs = {
-        "ha_password": _secret(scope, spec.secrets.ha_password, "FGCP HA password"),
-        "admin_password": _secret(scope, spec.secrets.admin_password, "FortiGate admin password"),
+        "ha_password": ha_password(variables, spec),
+        "admin_password": _secret(variables, spec.secrets.admin_password, "FortiGate admin password"),
     }
     sentinels = {name: _SENTINEL.format(name) for name in refs}
     text = _escape_template(render_unit(spec, unit, BootstrapSecrets(**sentinels)))
