@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .snapshot import IFF_PROMISC, Address, Link, Route
+from .snapshot import IFF_PROMISC, IFF_UP, Address, Link, Route
 
-
-def _index(ipr: Any, name: str) -> int:
-    """The index of interface ``name`` (one RTM_GETLINK request, not a dump)."""
-    from pyroute2.netlink.exceptions import NetlinkError
-
-    try:
-        return int(ipr.link("get", ifname=name)[0]["index"])
-    except NetlinkError as exc:
-        raise LookupError(f"interface {name!r} does not exist") from exc
+if TYPE_CHECKING:
+    from .netlink import Netlink
 
 
 def _onoff(value: bool) -> str:
@@ -27,11 +20,11 @@ class Change:
 
     bridge: str
 
-    def do(self, ipr: Any) -> None:
-        """Make the change through an open ``IPRoute``."""
+    def do(self, nl: Netlink) -> None:
+        """Make the change through an open netlink socket."""
         raise NotImplementedError
 
-    def undo(self, ipr: Any) -> None:
+    def undo(self, nl: Netlink) -> None:
         """Put back what :meth:`do` changed."""
         raise NotImplementedError
 
@@ -48,12 +41,11 @@ class CreateBridge(Change):
         mac = f", mac {self.mac}" if self.mac else ""
         return f"create bridge {self.bridge} (stp {_onoff(self.stp)}{mac})"
 
-    def do(self, ipr: Any) -> None:
-        extra = {"address": self.mac} if self.mac else {}
-        ipr.link("add", ifname=self.bridge, kind="bridge", br_stp_state=int(self.stp), **extra)
+    def do(self, nl: Netlink) -> None:
+        nl.add_bridge(self.bridge, self.stp, *([("IFLA_ADDRESS", self.mac)] if self.mac else []))
 
-    def undo(self, ipr: Any) -> None:
-        ipr.link("del", index=_index(ipr, self.bridge))
+    def undo(self, nl: Netlink) -> None:
+        nl.delete_link(self.bridge)
 
 
 @dataclass(frozen=True)
@@ -66,17 +58,15 @@ class DeleteBridge(Change):
     def __str__(self) -> str:
         return f"delete bridge {self.bridge}"
 
-    def do(self, ipr: Any) -> None:
-        ipr.link("del", index=_index(ipr, self.bridge))
+    def do(self, nl: Netlink) -> None:
+        nl.delete_link(self.bridge)
 
-    def undo(self, ipr: Any) -> None:
+    def undo(self, nl: Netlink) -> None:
         old = self.old
-        ipr.link("add", ifname=old.name, kind="bridge", br_stp_state=int(old.stp), address=old.mac, mtu=old.mtu)
-        index = _index(ipr, old.name)
-        if old.alias:
-            ipr.link("set", index=index, ifalias=old.alias)
-        if old.up:
-            ipr.link("set", index=index, state="up")
+        nl.add_bridge(old.name, old.stp, ("IFLA_ADDRESS", old.mac), ("IFLA_MTU", old.mtu))
+        if old.alias or old.up:  # the kernel ignores an alias given at creation
+            alias = [("IFLA_IFALIAS", old.alias)] if old.alias else []
+            nl.set_link(old.name, *alias, flags=IFF_UP if old.up else 0, change=IFF_UP)
 
 
 @dataclass(frozen=True)
@@ -100,26 +90,25 @@ class SetLink(Change):
         was = _onoff(self.old) if isinstance(self.old, bool) else self.old
         return f"set {self.dev} {self.prop} {value} (was {was})"
 
-    def do(self, ipr: Any) -> None:
-        self._set(ipr, self.new)
+    def do(self, nl: Netlink) -> None:
+        self._set(nl, self.new)
 
-    def undo(self, ipr: Any) -> None:
-        self._set(ipr, self.old)
+    def undo(self, nl: Netlink) -> None:
+        self._set(nl, self.old)
 
-    def _set(self, ipr: Any, value: Any) -> None:
-        index = _index(ipr, self.dev)
+    def _set(self, nl: Netlink, value: Any) -> None:
         if self.prop == "up":
-            ipr.link("set", index=index, state="up" if value else "down")
+            nl.set_link(self.dev, flags=IFF_UP if value else 0, change=IFF_UP)
         elif self.prop == "mtu":
-            ipr.link("set", index=index, mtu=value)
+            nl.set_link(self.dev, ("IFLA_MTU", value))
         elif self.prop == "promiscuous":
-            ipr.link("set", index=index, flags=IFF_PROMISC if value else 0, change=IFF_PROMISC)
+            nl.set_link(self.dev, flags=IFF_PROMISC if value else 0, change=IFF_PROMISC)
         elif self.prop == "master":
-            ipr.link("set", index=index, master=_index(ipr, value) if value else 0)
+            nl.set_link(self.dev, ("IFLA_MASTER", nl.index(value) if value else 0))
         elif self.prop == "stp":
-            ipr.link("set", index=index, kind="bridge", br_stp_state=int(value))
+            nl.set_link(self.dev, nl.bridge_info(value))
         elif self.prop == "alias":
-            ipr.link("set", index=index, ifalias=value)
+            nl.set_link(self.dev, ("IFLA_IFALIAS", value))
         else:
             raise ValueError(f"unknown link property {self.prop!r}")
 
@@ -136,16 +125,14 @@ class AddressChange(Change):
     def __str__(self) -> str:
         return f"{'add' if self.add else 'remove'} address {self.address.cidr} {'to' if self.add else 'from'} {self.dev}"
 
-    def do(self, ipr: Any) -> None:
-        self._request(ipr, "add" if self.add else "del")
+    def do(self, nl: Netlink) -> None:
+        self._request(nl, self.add)
 
-    def undo(self, ipr: Any) -> None:
-        self._request(ipr, "del" if self.add else "add")
+    def undo(self, nl: Netlink) -> None:
+        self._request(nl, not self.add)
 
-    def _request(self, ipr: Any, command: str) -> None:
-        ip, prefixlen = self.address.cidr.split("/")
-        extra = {"broadcast": self.address.broadcast} if self.address.broadcast else {}
-        ipr.addr(command, index=_index(ipr, self.dev), address=ip, prefixlen=int(prefixlen), **extra)
+    def _request(self, nl: Netlink, add: bool) -> None:
+        nl.address(self.dev, self.address, add=add)
 
 
 @dataclass(frozen=True)
@@ -163,11 +150,11 @@ class RouteChange(Change):
         where = "to" if self.add else "from"
         return f"{'add' if self.add else 'remove'} route {self.route.dst}{via}{metric} {where} {self.dev}"
 
-    def do(self, ipr: Any) -> None:
-        self._request(ipr, "append" if self.add else "del")
+    def do(self, nl: Netlink) -> None:
+        self._request(nl, self.add)
 
-    def undo(self, ipr: Any) -> None:
-        self._request(ipr, "del" if self.add else "append")
+    def undo(self, nl: Netlink) -> None:
+        self._request(nl, not self.add)
 
-    def _request(self, ipr: Any, command: str) -> None:
-        ipr.route(command, **self.route.netlink_args(_index(ipr, self.dev)))
+    def _request(self, nl: Netlink, add: bool) -> None:
+        nl.route(self.dev, self.route, add=add)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .changes import Change
 from .config import BridgeConfig, BridgeError, BridgeState
 from .lock import host_lock
 from .planner import Plan, bridge_state, make_plan
 from .snapshot import Snapshot, read_snapshot
+
+if TYPE_CHECKING:
+    from .netlink import Netlink
 
 
 class HostNetwork:
@@ -25,7 +28,7 @@ class HostNetwork:
     def __init__(self, netns: str | None = None, *, before_step: Callable[[Change], None] | None = None) -> None:
         self.netns = netns
         self.before_step = before_step
-        self._ipr: Any = None
+        self._nl: Netlink | None = None
 
     def __enter__(self) -> "HostNetwork":
         self._open()
@@ -36,22 +39,25 @@ class HostNetwork:
 
     def close(self) -> None:
         """Close the netlink socket (the object can be opened again by using it)."""
-        if self._ipr is not None:
-            self._ipr.close()
-            self._ipr = None
+        if self._nl is not None:
+            self._nl.close()
+            self._nl = None
 
-    def _open(self) -> Any:
-        if self._ipr is None:
-            from pyroute2 import IPRoute  # heavy: imported on first use only
+    def _open(self) -> Netlink:
+        if self._nl is None:
+            from .netlink import NETNS_DIR, Netlink  # pyroute2 is heavy: imported on first use only
 
-            if self.netns and not os.path.exists(f"/var/run/netns/{self.netns}"):
+            if self.netns and not os.path.exists(os.path.join(NETNS_DIR, self.netns)):
                 raise BridgeError(f"network namespace {self.netns!r} does not exist")
-            self._ipr = IPRoute(netns=self.netns, flags=0, groups=0) if self.netns else IPRoute(groups=0)
-        return self._ipr
+            self._nl = Netlink(self.netns)
+        return self._nl
 
     def snapshot(self) -> Snapshot:
         """Every link, address and main-table route, as they are now."""
-        return read_snapshot(self._open())
+        nl = self._open()
+        snapshot = read_snapshot(nl)
+        nl.learn({name: link.index for name, link in snapshot.links.items()})
+        return snapshot
 
     def read(self, name: str) -> BridgeState | None:
         """The real state of bridge ``name``; None when it does not exist."""
@@ -68,21 +74,21 @@ class HostNetwork:
         verifies the result, and on any failure undoes what was done and raises
         :class:`BridgeError` (``rolled_back`` True once the old state is back).
         """
-        ipr = self._open()
+        nl = self._open()
         with host_lock(self.netns):
-            before = read_snapshot(ipr)
+            before = self.snapshot()
             plan = make_plan(before, desired, absent)
             done: list[Change] = []
             try:
                 for change in plan:
                     if self.before_step is not None:
                         self.before_step(change)
-                    change.do(ipr)
+                    change.do(nl)
                     done.append(change)
                 self._verify(desired, absent)
             except Exception as exc:  # any failure, ours or the kernel's, rolls back
                 step = str(plan.changes[len(done)]) if len(done) < len(plan) else "verification"
-                raise self._rollback(ipr, before, done, f"bridge {_bridge_of(plan, done)}: {step} failed: {_reason(exc)}") from exc
+                raise self._rollback(nl, before, done, f"bridge {_bridge_of(plan, done)}: {step} failed: {_reason(exc)}") from exc
         return plan
 
     def _verify(self, desired: Sequence[BridgeConfig], absent: Sequence[str]) -> None:
@@ -90,14 +96,14 @@ class HostNetwork:
         if not left.empty:
             raise BridgeError(f"the host did not reach the desired state; still to do: {'; '.join(map(str, left))}")
 
-    def _rollback(self, ipr: Any, before: Snapshot, done: list[Change], message: str) -> BridgeError:
+    def _rollback(self, nl: Netlink, before: Snapshot, done: list[Change], message: str) -> BridgeError:
         problems = []
         for change in reversed(done):
             try:
-                change.undo(ipr)
+                change.undo(nl)
             except Exception as exc:  # keep undoing the rest; report what could not be undone
                 problems.append(f"undo of '{change}' failed: {_reason(exc)}")
-        if read_snapshot(ipr).comparable() == before.comparable():
+        if self.snapshot().comparable() == before.comparable():
             return BridgeError(f"{message}; rolled back, the host is as it was", rolled_back=True)
         detail = "; ".join(problems) or "the state after undo differs from the state before"
         return BridgeError(f"{message}; rollback incomplete: {detail}", rolled_back=False)

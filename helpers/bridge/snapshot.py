@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from .netlink import Netlink
+
+AF_INET = 2
 AF_INET6 = 10
 IFA_F_SECONDARY = 0x1
 IFF_UP = 0x1
 IFF_PROMISC = 0x100
 RT_TABLE_MAIN = 254
+RTN_UNICAST = 1
 RTPROT_KERNEL = 2
 RT_SCOPE_LINK = 253
 #: Prefix of the alias the helper writes on the bridges it manages (records the uplink and its prior state).
@@ -67,24 +72,6 @@ class Route:
         """Routes the kernel makes for an address come back by themselves; the others are moved."""
         return self.proto != RTPROT_KERNEL
 
-    def netlink_args(self, index: int) -> dict[str, Any]:
-        """Arguments for ``IPRoute.route`` that name this route on the interface ``index``."""
-        args: dict[str, Any] = {
-            "family": self.family,
-            "dst": "0.0.0.0/0" if self.dst == "default" and self.family == 2 else ("::/0" if self.dst == "default" else self.dst),
-            "oif": index,
-            "table": RT_TABLE_MAIN,
-            "proto": self.proto,
-            "scope": self.scope,
-        }
-        if self.gateway:
-            args["gateway"] = self.gateway
-        if self.metric is not None:
-            args["priority"] = self.metric
-        if self.prefsrc:
-            args["prefsrc"] = self.prefsrc
-        return args
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -118,9 +105,14 @@ class Snapshot:
         return links, addresses, routes
 
 
-def read_snapshot(ipr: Any) -> Snapshot:
-    """Dump links, addresses and routes through one open ``IPRoute``."""
-    raw = list(ipr.get_links())
+def read_snapshot(nl: Netlink) -> Snapshot:
+    """Dump links, addresses and routes (one request each) through an open netlink socket."""
+    from pyroute2.netlink.rtnl import RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE
+    from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+    from pyroute2.netlink.rtnl.rtmsg import rtmsg
+
+    raw = nl.dump(ifinfmsg(), RTM_GETLINK)
     names = {m["index"]: m.get_attr("IFLA_IFNAME") for m in raw}
     links = {}
     for m in raw:
@@ -150,16 +142,16 @@ def read_snapshot(ipr: Any) -> Snapshot:
             scope=a["scope"],
             secondary=bool(a["flags"] & IFA_F_SECONDARY),
         )
-        for a in ipr.get_addr()
+        for a in nl.dump(ifaddrmsg(), RTM_GETADDR)
         if a["index"] in names
     )
-    routes = frozenset(_route(r, names) for r in ipr.get_routes(table=RT_TABLE_MAIN) if _is_plain_unicast(r, names))
+    routes = frozenset(_route(r, names) for r in nl.dump(rtmsg(), RTM_GETROUTE) if _is_plain_unicast(r, names))
     return Snapshot(links, addresses, routes)
 
 
 def _is_plain_unicast(r: Any, names: dict[int, str]) -> bool:
     table = r.get_attr("RTA_TABLE") or r["table"]
-    return table == RT_TABLE_MAIN and r["type"] == 1 and r.get_attr("RTA_OIF") in names
+    return table == RT_TABLE_MAIN and r["type"] == RTN_UNICAST and r.get_attr("RTA_OIF") in names
 
 
 def _route(r: Any, names: dict[int, str]) -> Route:
