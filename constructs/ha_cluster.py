@@ -14,7 +14,8 @@ from .libvirt import LibvirtProvider
 from .secret_inputs import SecretVariables
 
 #: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
-DEFAULT_DRIVE_DIR = "${path.root}/../../../.fgtha/config-drives"  # <repo>/.fgtha from cdktf.out/stacks/<stack>
+#: ``<repo>/.fgtha/config-drives`` seen from ``cdktf.out/stacks/<stack>``; absolute, as kvmhost requires.
+DEFAULT_DRIVE_DIR = '${abspath("${path.root}/../../../.fgtha/config-drives")}'
 
 
 class ClusterUnits(Construct):
