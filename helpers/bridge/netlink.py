@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import socket
+import struct
 import threading
 from typing import Any
 
@@ -36,6 +37,9 @@ from .snapshot import AF_INET, RT_TABLE_MAIN, RTN_UNICAST, Address, Route
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/var/run/netns"
 _RECV_SIZE = 1 << 20  # larger than any rtnetlink datagram, so nothing is truncated
+NLMSG_HEADER = struct.Struct("=IHHII")  # length, type, flags, sequence number, port id
+_ERRNO = struct.Struct("=i")  # nlmsgerr: the negative errno (0 for an ack) after the header
+_IFINDEX = struct.Struct("=i")  # ifinfomsg.ifi_index, 4 bytes into the ifinfomsg
 
 
 def open_socket(netns: str | None) -> socket.socket:
@@ -100,7 +104,7 @@ class Netlink:
                 (reply,) = self._exchange(msg, RTM_GETLINK, NLM_F_REQUEST)
             except NetlinkError as exc:
                 raise LookupError(f"interface {name!r} does not exist") from exc
-            self._indexes[name] = int(reply["index"])
+            self._indexes[name] = _IFINDEX.unpack_from(reply, NLMSG_HEADER.size + 4)[0]
         return self._indexes[name]
 
     @staticmethod
@@ -170,29 +174,41 @@ class Netlink:
         self._exchange(msg, msg_type, NLM_F_REQUEST | NLM_F_ACK | flags)
 
     def dump(self, msg: Any, msg_type: int) -> list[Any]:
-        """Every message of a dump request (``msg`` gives the family and any filter)."""
+        """Every message of a dump request (``msg`` gives the family and any filter), decoded by pyroute2."""
+        return [reply for raw in self.dump_raw(msg, msg_type) for reply in self._marshal.parse(raw)]
+
+    def dump_raw(self, msg: Any, msg_type: int) -> list[bytes]:
+        """Every message of a dump request, undecoded (for the callers that read a few attributes of many messages)."""
         return self._exchange(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP)
 
-    def _exchange(self, msg: Any, msg_type: int, flags: int) -> list[Any]:
+    def _exchange(self, msg: Any, msg_type: int, flags: int) -> list[bytes]:
+        """Send one request; the answers (raw messages) up to the ack, the end of the dump, or the one reply of a get."""
         self._seq += 1
         msg["header"]["type"] = msg_type
         msg["header"]["flags"] = flags
         msg["header"]["sequence_number"] = self._seq
         msg.encode()
         self._sock.send(msg.data)
-        replies: list[Any] = []
+        replies: list[bytes] = []
         while True:
             data = self._sock.recv(_RECV_SIZE)
-            for reply in self._marshal.parse(data):
-                header = reply["header"]
-                if header["sequence_number"] != self._seq:
+            offset = 0
+            while offset + NLMSG_HEADER.size <= len(data):
+                length, kind, _, seq, _ = NLMSG_HEADER.unpack_from(data, offset)
+                raw, offset = data[offset : offset + length], offset + _align(length)
+                if seq != self._seq:
                     continue  # a late answer to an earlier, failed exchange
-                if header["type"] == NLMSG_DONE:
+                if kind == NLMSG_DONE:
                     return replies
-                if header["type"] == NLMSG_ERROR:
-                    if header["error"] is not None:  # the marshal made the kernel's errno a NetlinkError
-                        raise header["error"]
+                if kind == NLMSG_ERROR:
+                    (error,) = _ERRNO.unpack_from(raw, NLMSG_HEADER.size)
+                    if error:
+                        raise NetlinkError(-error)
                     return replies
-                replies.append(reply)
+                replies.append(raw)
                 if not flags & (NLM_F_DUMP | NLM_F_ACK):
                     return replies  # a plain get: one answer, no ack
+
+
+def _align(length: int) -> int:
+    return (length + 3) & ~3
