@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,6 +22,7 @@ STACK = "fgt-ha-network-kvm1"
 APP = """
 import os, sys
 from pathlib import Path
+from typing import Any
 from fgtha.model import load_spec
 from fgtha_constructs.cdk import App
 from fgtha_stacks.cluster_stacks import StackOptions, add_cluster
@@ -89,7 +91,7 @@ def terraform(folder: Path, env: dict[str, str], *args: str) -> str:
 _FLAGS = ("type", "required", "optional", "computed", "sensitive")
 
 
-def _flags(block: dict) -> dict:  # type: ignore[type-arg]
+def _flags(block: dict[str, Any]) -> dict[str, Any]:
     return {name: {k: a.get(k) for k in _FLAGS} for name, a in block["attributes"].items()}
 
 
