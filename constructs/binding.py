@@ -89,14 +89,12 @@ class Resource(TerraformResource):
         *,
         provider: Provider,
         attributes: Mapping[str, Any],
-        depends_on: Sequence[TerraformResource] = (),
         replace_triggered_by: Sequence[str] = (),
     ) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type=self.TYPE,
-            depends_on=list(depends_on) or None,
             lifecycle=TerraformResourceLifecycle(replace_triggered_by=list(replace_triggered_by))
             if replace_triggered_by
             else None,
