@@ -1,0 +1,37 @@
+"""The environment every embedded Terraform run gets: no checkpoint calls, an explicit CLI config, a writable HOME."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+#: A CLI config with nothing in it: what Terraform reads when the caller names none.
+EMPTY_CLI_CONFIG = Path(tempfile.gettempdir()) / "fgtha-empty.tfrc"
+
+
+def _empty_cli_config() -> str:
+    if not EMPTY_CLI_CONFIG.exists():
+        EMPTY_CLI_CONFIG.write_text("# no provider installation overrides\n")
+    return str(EMPTY_CLI_CONFIG)
+
+
+def terraform_env(base: Mapping[str, str] | None = None, *, cli_config: str | Path | None = None) -> dict[str, str]:
+    """``base`` (default: ``os.environ``) made safe for Terraform.
+
+    ``CHECKPOINT_DISABLE`` is set; ``TF_CLI_CONFIG_FILE`` always names an existing file
+    (``cli_config``, else the inherited one when it exists, else an empty one);
+    ``HOME`` is writable (the Python provider caches its certificate there).
+    """
+    env = dict(os.environ if base is None else base)
+    env["CHECKPOINT_DISABLE"] = "1"
+    inherited = env.get("TF_CLI_CONFIG_FILE")
+    if cli_config is not None:
+        env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    elif not (inherited and Path(inherited).is_file()):
+        env["TF_CLI_CONFIG_FILE"] = _empty_cli_config()
+    home = env.get("HOME")
+    if not home or not os.access(home, os.W_OK):
+        env["HOME"] = tempfile.gettempdir()
+    return env

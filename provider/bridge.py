@@ -1,0 +1,186 @@
+"""``kvmhost_bridge``: one Linux bridge, its uplink and the uplink's promiscuous mode, through fgtha.bridge."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from tf.iface import Config, CreateContext, DeleteContext, ImportContext, PlanContext, ReadContext, State, UpdateContext
+from tf.schema import Attribute, Schema
+from tf.types import Bool, Number, String, Unknown
+
+from .base import AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
+
+if TYPE_CHECKING:
+    from fgtha.bridge import BridgeConfig, BridgeState, HostNetwork
+
+log = logging.getLogger("kvmhost.bridge")
+
+IFNAMSIZ = 15  # the kernel's limit on an interface name, without the NUL
+#: Terraform applies resources in parallel; one host change at a time from this process (the library's lock is per host).
+_apply_lock = threading.Lock()
+
+
+def check_ifname(attribute: str, value: Any) -> None:
+    """Raise AttributeProblem when ``value`` cannot be a Linux interface name."""
+    if not isinstance(value, str) or is_unknown(value):
+        return
+    if not value or len(value) > IFNAMSIZ:
+        raise AttributeProblem(attribute, f"{value!r} must be 1 to {IFNAMSIZ} characters (the kernel's limit)")
+    if value in (".", "..") or any(c in value for c in "/: \t\n"):
+        raise AttributeProblem(attribute, f"{value!r} is not a valid interface name (no '/', ':', spaces)")
+
+
+class BridgeResource(KvmhostResource):
+    """A bridge with an optional uplink; read reports the real host state so plans show drift."""
+
+    DEFAULTS = {"promiscuous": False, "stp": False, "migrate_addresses": False}
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "bridge"
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return Schema(
+            version=1,
+            attributes=[
+                Attribute("id", String(), description="The bridge name.", computed=True),
+                Attribute("name", String(), description="Bridge name (at most 15 characters).", required=True, requires_replace=True),
+                Attribute("uplink", String(), description="Interface to enslave to the bridge.", optional=True),
+                Attribute("promiscuous", Bool(), description="Put the uplink in promiscuous mode (default false).", optional=True, computed=True),
+                Attribute("stp", Bool(), description="Spanning tree on the bridge (default false).", optional=True, computed=True),
+                Attribute("mtu", Number(), description="Bridge MTU; unset: whatever the kernel and the uplink give, not managed.", optional=True, computed=True),
+                Attribute(
+                    "migrate_addresses",
+                    Bool(),
+                    description="Move the uplink's addresses and routes to the bridge without cutting the host off (default false).",
+                    optional=True,
+                    computed=True,
+                ),
+                Attribute("mac", String(), description="The bridge's MAC address.", computed=True),
+            ],
+        )
+
+    # ---- configuration ------------------------------------------------------------------------------------------
+    def validate(self, diags: Any, type_name: str, config: Config) -> None:
+        super().validate(diags, type_name, config)  # type: ignore[misc]
+        try:
+            self.check_config(config)
+        except AttributeProblem as problem:
+            diags.add_error(f"{type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
+
+    @staticmethod
+    def check_config(config: Config) -> None:
+        """Every rule that needs only the configuration; the first problem raises AttributeProblem."""
+        check_ifname("name", config.get("name"))
+        check_ifname("uplink", config.get("uplink"))
+        name, uplink, mtu = config.get("name"), config.get("uplink"), config.get("mtu")
+        if uplink is not None and uplink == name:
+            raise AttributeProblem("uplink", "the uplink cannot be the bridge itself")
+        if mtu is not None and not is_unknown(mtu) and (mtu != int(mtu) or not 68 <= mtu <= 65535):
+            raise AttributeProblem("mtu", f"{mtu} is not an MTU (a whole number from 68 to 65535)")
+        for flag in ("promiscuous", "migrate_addresses"):
+            if config.get(flag) is True and uplink is None:
+                raise AttributeProblem(flag, f"{flag} needs an uplink")
+
+    def desired(self, state: State) -> BridgeConfig:
+        from fgtha.bridge import BridgeConfig
+
+        mtu = state.get("mtu")
+        return BridgeConfig(
+            name=state["name"],
+            uplink=state.get("uplink"),
+            promiscuous=bool(state.get("promiscuous")),
+            stp=bool(state.get("stp")),
+            mtu=None if mtu is None or is_unknown(mtu) else int(mtu),
+            migrate_addresses=bool(state.get("migrate_addresses")),
+        )
+
+    def host(self) -> HostNetwork:
+        from fgtha.bridge import HostNetwork
+
+        return HostNetwork(self.provider.netns)
+
+    # ---- plan ---------------------------------------------------------------------------------------------------
+    @guarded("plan", keep=1)
+    def plan_change(self, ctx: PlanContext, prior: State | None, proposed: State, config: Config) -> State:
+        planned = self.with_defaults(proposed, config)
+        planned["id"] = planned["name"]
+        uplink_changes = prior is None or is_unknown(planned["uplink"]) or prior["uplink"] != planned["uplink"]
+        if config.get("mtu") is None:
+            planned["mtu"] = Unknown if uplink_changes else prior["mtu"]  # type: ignore[index]
+        planned["mac"] = Unknown if uplink_changes else prior["mac"]  # type: ignore[index]
+        self.check_config(planned)
+        if all_known(planned[k] for k in ("name", "uplink", "promiscuous", "stp", "migrate_addresses")):
+            with self.host() as net:
+                net.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell (uplink missing ...)
+        return planned
+
+    # ---- lifecycle ----------------------------------------------------------------------------------------------
+    def apply(self, planned: State) -> State:
+        """Bring the host to ``planned``; the state after it (computed values read back)."""
+        with _apply_lock, self.host() as net:
+            plan = net.apply([self.desired(planned)])
+            if not plan.empty:
+                log.info("bridge %s: %s", planned["name"], plan)
+            real = net.read(planned["name"])
+        if real is None:
+            raise AttributeProblem("name", f"bridge {planned['name']} vanished right after it was applied")
+        state = dict(planned)
+        if is_unknown(state["mtu"]):
+            state["mtu"] = real.mtu
+        state["mac"] = real.mac
+        return self.complete(state)
+
+    @guarded("create", keep=None)
+    def create(self, ctx: CreateContext, planned: State) -> State:
+        return self.apply(planned)
+
+    @guarded("update", keep=0)
+    def update(self, ctx: UpdateContext, current: State, planned: State) -> State:
+        return self.apply(planned)
+
+    @guarded("read", keep=0)
+    def read(self, ctx: ReadContext, current: State) -> State | None:
+        with self.host() as net:
+            real = net.read(current["name"])
+        if real is None:
+            log.info("bridge %s: gone from the host", current["name"])
+            return None
+        return self.observed(current, real)
+
+    @guarded("delete", keep=0)
+    def delete(self, ctx: DeleteContext, current: State) -> None:
+        with _apply_lock, self.host() as net:
+            plan = net.apply([], absent=[current["name"]])
+        log.info("bridge %s: removed (%s)", current["name"], plan)
+        return None
+
+    @guarded("import", keep=None)
+    def import_(self, ctx: ImportContext, id: str) -> State | None:
+        check_ifname("name", id)
+        with self.host() as net:
+            real = net.read(id)
+        if real is None:
+            raise AttributeProblem("name", f"no bridge named {id!r} on the host")
+        return self.observed({"id": id, "name": id, "migrate_addresses": False}, real)
+
+    def observed(self, known: State, real: BridgeState) -> State:
+        """The state Terraform should see: what the host really has, plus the intent only the state holds."""
+        return self.complete(
+            {
+                "id": real.name,
+                "name": real.name,
+                "uplink": real.uplink,
+                "promiscuous": real.promiscuous,
+                "stp": real.stp,
+                "mtu": real.mtu,
+                "migrate_addresses": bool(known.get("migrate_addresses")),
+                "mac": real.mac,
+            }
+        )
+
+    def identity(self, state: State) -> Any:
+        return state.get("name")
