@@ -12,7 +12,7 @@ from rich.console import Console
 from .problems import SpecError
 
 #: Modules under fgtha.commands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host")
+COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host", "provider")
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
