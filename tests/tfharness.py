@@ -102,10 +102,11 @@ def provider_block(**settings: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def reattached_provider() -> Iterator[dict[str, str]]:
-    """One provider process in dev mode; yields the environment that makes Terraform talk to it."""
+def reattached_provider(log: Path | None = None) -> Iterator[dict[str, str]]:
+    """One provider process in dev mode (its stderr into ``log``); yields the environment that makes Terraform use it."""
     env = terraform_env({**os.environ, "PYTHONUNBUFFERED": "1"})
-    proc = subprocess.Popen([PROVIDER, "--dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stderr = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([PROVIDER, "--dev"], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -122,6 +123,8 @@ def reattached_provider() -> Iterator[dict[str, str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if log:
+            stderr.close()  # type: ignore[union-attr]
 
 
 def installed_provider(mirror: Path) -> dict[str, str]:

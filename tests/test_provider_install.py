@@ -1,0 +1,47 @@
+"""The user's path: `fgtha provider install`, then `terraform init` from the filesystem mirror (no registry)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from netns import ip
+from tfharness import FGTHA, TERRAFORM, Terraform, installed_provider, provider_block
+
+SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
+
+
+def test_install_prints_only_the_cli_config(tmp_path: Path) -> None:
+    done = subprocess.run([FGTHA, "provider", "install", "--mirror", str(tmp_path / "m")], capture_output=True, text=True, check=True)
+    config = Path(done.stdout.strip())
+    assert done.stdout == f"{config}\n" and config.is_file()
+    text = config.read_text()
+    assert f'path    = "{tmp_path / "m"}"' in text and f'include = ["{SOURCE}"]' in text
+    assert "direct {" in text and 'exclude = ["fgt-kvm-ha.local/*/*"]' in text
+    assert list((tmp_path / "m" / SOURCE).glob("terraform-provider-kvmhost_0.1.0_linux_amd64.zip"))
+
+
+def test_init_from_the_mirror_apply_and_reinstall(tmp_path: Path, netns: str) -> None:
+    tf = Terraform(tmp_path / "tf", installed_provider(tmp_path / "mirror"))
+    tf.write({**provider_block(netns=netns), "resource": {"kvmhost_bridge": {"hb": {"name": "br-hb"}}}})
+    init = tf.init()
+    assert "Installed fgt-kvm-ha.local/fgt-kvm-ha/kvmhost v0.1.0" in init.stdout
+    lock = (tf.workdir / ".terraform.lock.hcl").read_text()
+    tf.apply()
+    assert "br-hb" in ip("link", "show", netns=netns).stdout
+
+    tf.env = installed_provider(tmp_path / "mirror")  # idempotent: the lock file's checksum stays valid
+    tf.run("init", "-no-color", "-lockfile=readonly")
+    assert (tf.workdir / ".terraform.lock.hcl").read_text() == lock
+    assert tf.plan().code == 0
+    tf.destroy()
+    assert "br-hb" not in ip("link", "show", netns=netns).stdout
+
+
+def test_terraform_wrapper_passes_the_exit_code(tmp_path: Path) -> None:
+    assert subprocess.run([TERRAFORM, "version"], capture_output=True, text=True).stdout.startswith("Terraform v1.15.5")
+    assert subprocess.run([TERRAFORM, "no-such-command"], capture_output=True).returncode == 1
+    (tmp_path / "main.tf.json").write_text('{"output": {"x": {"value": 1}}}')
+    run = [TERRAFORM, f"-chdir={tmp_path}"]
+    subprocess.run([*run, "init"], capture_output=True, check=True)
+    assert subprocess.run([*run, "plan", "-detailed-exitcode"], capture_output=True).returncode == 2
