@@ -126,3 +126,21 @@ def test_version_0_state_is_upgraded_without_warning(workdir: Terraform) -> None
     workdir.apply("-refresh-only")
     upgraded = json.loads(state_file.read_text())["resources"][0]["instances"][0]
     assert upgraded["schema_version"] == 1 and upgraded["attributes"]["id"] == instance["attributes"]["path"]
+
+
+def test_refined_unknown_user_data_is_planned_then_applied(tmp_path: Path, provider_env: dict[str, str]) -> None:
+    """``"prefix-${other.sha256}"`` reaches the provider as msgpack extension 12 at plan time: it is an unknown."""
+    tf = Terraform(tmp_path / "tf", provider_env)
+    config = drive_config(tmp_path / "a.iso")
+    config["resource"]["kvmhost_config_drive"]["b"] = {
+        "path": str(tmp_path / "b.iso"),
+        "user_data": "# follows ${kvmhost_config_drive.fgt_a.sha256}\n",
+    }
+    tf.write(config)
+    tf.init()
+    assert tf.plan().code == 2
+    tf.apply()
+    state = tf.state()
+    expected = f"# follows {state[ADDR]['sha256']}\n"
+    assert iso_file(tmp_path / "b.iso", "/openstack/latest/user_data", tmp_path / "ud") == expected
+    assert tf.plan().code == 0
