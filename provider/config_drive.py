@@ -12,7 +12,7 @@ from tf.iface import Config, CreateContext, DeleteContext, PlanContext, ReadCont
 from tf.schema import Attribute, Schema
 from tf.types import Number, String, Unknown
 
-from .base import AttributeProblem, KvmhostResource, guarded, is_unknown
+from .base import KvmhostResource, guarded, is_unknown
 
 log = logging.getLogger("kvmhost.config_drive")
 
@@ -74,14 +74,13 @@ class ConfigDriveResource(KvmhostResource):
         if content_changes:
             planned["sha256"] = Unknown
             planned["size"] = Unknown
-        path = planned["path"]
-        if not is_unknown(path) and not os.path.isdir(os.path.dirname(path)):
-            raise AttributeProblem("path", f"the folder {os.path.dirname(path)!r} does not exist")
         return planned
 
     def write(self, planned: State) -> State:
         from fgtha.configdrive import write_config_drive  # pycdlib: imported only when an image is written
 
+        # Like hashicorp/local's local_file, a missing folder is created; 0700, since the image holds secrets.
+        os.makedirs(os.path.dirname(planned["path"]), mode=0o700, exist_ok=True)
         info = write_config_drive(planned["path"], planned["user_data"], planned.get("license"))
         log.info("config drive %s written (%d bytes)", planned["path"], info.size)
         return self.complete({**planned, "id": planned["path"], "sha256": info.sha256, "size": info.size})

@@ -101,15 +101,23 @@ def test_deleted_or_altered_file_is_recreated(workdir: Terraform, tmp_path: Path
     assert workdir.plan().code == 0
 
 
-def test_relative_path_and_missing_folder_name_the_attribute(tmp_path: Path, provider_env: dict[str, str]) -> None:
+def test_relative_path_names_the_attribute(tmp_path: Path, provider_env: dict[str, str]) -> None:
     tf = Terraform(tmp_path / "tf", provider_env)
-    for path, message in (("fgt-a.iso", "kvmhost_config_drive: path: must be absolute"), (str(tmp_path / "no" / "x.iso"), "does not exist")):
-        tf.write(drive_config(Path(path)) if path.startswith("/") else {**drive_config(tmp_path), "resource": {"kvmhost_config_drive": {"fgt_a": {"path": path, "user_data": USER_DATA}}}})
-        if not (tmp_path / "tf" / ".terraform").exists():
-            tf.init()
-        plan = tf.plan(check=False)
-        assert plan.code == 1 and message in plan.stderr and "path" in plan.stderr
-        assert "S3CRET" not in plan.output
+    tf.write({**drive_config(tmp_path), "resource": {"kvmhost_config_drive": {"fgt_a": {"path": "fgt-a.iso", "user_data": USER_DATA}}}})
+    tf.init()
+    plan = tf.plan(check=False)
+    assert plan.code == 1 and "kvmhost_config_drive: path: must be absolute" in plan.stderr
+    assert "S3CRET" not in plan.output
+
+
+def test_missing_folder_is_created_private(tmp_path: Path, provider_env: dict[str, str]) -> None:
+    image = tmp_path / "drives" / "nested" / "fgt-a.iso"
+    tf = Terraform(tmp_path / "tf", provider_env)
+    tf.write(drive_config(image))
+    tf.init()
+    tf.apply()
+    assert volume_id(image) == "config-2"
+    assert stat.S_IMODE(image.parent.stat().st_mode) == 0o700
 
 
 def test_version_0_state_is_upgraded_without_warning(workdir: Terraform) -> None:
