@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from .cdk import (
@@ -102,6 +103,19 @@ class Resource(TerraformResource):
         if provider.alias_name is not None:  # cdktf drops a synthesized "provider": name the configuration here
             self.add_override("provider", provider.address)
         self._values = dict(attributes)
+
+    @cached_property
+    def address(self) -> str:
+        """``<type>.<logical id>``, as ``replace_triggered_by`` and references name the resource."""
+        return f"{self.TYPE}.{self.friendly_unique_id}"
+
+    def ref(self, attribute: str) -> str:
+        """``${<type>.<logical id>.<attribute>}``: a reference Terraform resolves, valid within this resource's stack.
+
+        A plain expression rather than a cdktf token: the logical id is read from jsii once per resource,
+        not once per attribute, and synth has nothing to resolve.
+        """
+        return f"${{{self.address}.{attribute}}}"
 
     def _synthesize_attributes(self) -> dict[str, Any]:
         return _attributes(self._values)

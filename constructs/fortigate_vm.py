@@ -104,7 +104,7 @@ class FortiGateVm(Construct):
             pool=pool,
             target=VolumeTarget(RAW),
             create=VolumeCreate(VolumeContent(url=self.drive.path)),
-            replace_triggered_by=(f"{self.drive.terraform_resource_type}.{self.drive.friendly_unique_id}.sha256",),
+            replace_triggered_by=(f"{self.drive.address}.sha256",),
         )
         disks = (
             self._volume_disk(self.boot, "vda", "virtio", "qcow2"),

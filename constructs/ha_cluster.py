@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from fgtha.model import ClusterSpec
 
-from .cdk import Construct, TerraformStack, TerraformVariable
+from .cdk import Construct, TerraformVariable
 from .fortigate_vm import FortiGateVm
 from .ha_settings import HaSettings
 from .host_bridge import HostNetwork
 from .kvmhost import KvmhostProvider
 from .libvirt import LibvirtProvider
-from .secret_inputs import SecretVariables
+from .secret_inputs import SecretVariables, var_ref
 
 #: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
 #: ``<repo>/.fgtha/config-drives`` seen from ``cdktf.out/stacks/<stack>``; absolute, as kvmhost requires.
 DEFAULT_DRIVE_DIR = '${abspath("${path.root}/../../../.fgtha/config-drives")}'
+
+#: The bool variable that lets the fortios providers accept self-signed certificates.
+INSECURE_VARIABLE = "fortios_insecure"
 
 
 class ClusterUnits(Construct):
@@ -28,7 +31,7 @@ class ClusterUnits(Construct):
             if host.uri not in self.libvirt:
                 self.libvirt[host.uri] = LibvirtProvider(self, f"libvirt_{host.name}", uri=host.uri, alias=host.name)
         self.drive_provider = KvmhostProvider(self, "config_drives", alias="config_drives")
-        variables = SecretVariables.of(self)
+        variables = SecretVariables.of(scope)
         self.units = {
             unit.name: FortiGateVm(
                 self,
@@ -49,16 +52,16 @@ class ClusterHaSettings(Construct):
 
     def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec) -> None:
         super().__init__(scope, id)
-        insecure = TerraformVariable(
-            TerraformStack.of(self),
-            "fortios_insecure",
+        variables = SecretVariables.of(scope)
+        TerraformVariable(
+            variables.stack,
+            INSECURE_VARIABLE,
             type="bool",
             default=False,
             description="Skip TLS verification of the units' REST API (only for self-signed lab certificates)",
         )
-        variables = SecretVariables.of(self)
         self.units = {
-            unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=insecure.string_value, variables=variables)
+            unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=var_ref(INSECURE_VARIABLE), variables=variables)
             for unit in spec.units
         }
 

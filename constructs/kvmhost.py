@@ -45,7 +45,7 @@ class KvmhostBridge(Resource):
     @property
     def mac(self) -> str:
         """The bridge's MAC address (known after apply)."""
-        return self.get_string_attribute("mac")
+        return self.ref("mac")
 
 
 class KvmhostConfigDrive(Resource):
@@ -70,9 +70,9 @@ class KvmhostConfigDrive(Resource):
     @property
     def path(self) -> str:
         """The drive's file path, as a reference (so consumers wait for it)."""
-        return self.get_string_attribute("path")
+        return self.ref("path")
 
     @property
     def sha256(self) -> str:
         """The drive's SHA-256 (changes whenever its content does)."""
-        return self.get_string_attribute("sha256")
+        return self.ref("sha256")

@@ -94,17 +94,17 @@ class LibvirtVolume(Resource):
     @property
     def name(self) -> str:
         """The volume's name, as a reference (so a disk that uses it waits for it)."""
-        return self.get_string_attribute("name")
+        return self.ref("name")
 
     @property
     def pool(self) -> str:
         """The volume's pool, as a reference."""
-        return self.get_string_attribute("pool")
+        return self.ref("pool")
 
     @property
     def path(self) -> str:
         """The volume's path on the host (known after apply)."""
-        return self.get_string_attribute("path")
+        return self.ref("path")
 
 
 # ---- libvirt_pool ---------------------------------------------------------
@@ -323,4 +323,4 @@ class LibvirtDomain(Resource):
     @property
     def uuid(self) -> str:
         """The domain's UUID (known after apply)."""
-        return self.get_string_attribute("uuid")
+        return self.ref("uuid")

@@ -21,17 +21,22 @@ _QUOTABLE = TerraformVariableValidationConfig(
 _SENTINEL = "FGTHA-SENTINEL-{}-5e1d"
 
 
+def var_ref(name: str) -> str:
+    """``${var.<name>}``: a variable created directly in a stack is named by its id (no jsii round trip)."""
+    return f"${{var.{name}}}"
+
+
 class SecretVariables:
     """The sensitive string variables of one stack, each created once, refusing values that cannot be quoted."""
 
     def __init__(self, stack: TerraformStack) -> None:
-        self._stack = stack
-        self._refs: dict[str, str] = {}
+        self.stack = stack
+        self._names: set[str] = set()
 
     @classmethod
     def of(cls, scope: Construct) -> "SecretVariables":
-        """The registry of the stack that ``scope`` belongs to."""
-        stack = TerraformStack.of(scope)
+        """The registry of the stack that ``scope`` belongs to (or is)."""
+        stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(scope)
         registry = getattr(stack, "_fgtha_secret_variables", None)
         if registry is None:
             registry = cls(stack)
@@ -39,16 +44,14 @@ class SecretVariables:
         return registry
 
     def ref(self, name: str, description: str) -> str:
-        """``${var.<name>}`` of the stack's variable ``name``."""
-        if name not in self._refs:
+        """``${var.<name>}`` of the stack's variable ``name``, created on first use."""
+        if name not in self._names:
             rule = TerraformVariableValidationConfig(
                 condition=_QUOTABLE.condition % (name, name), error_message=_QUOTABLE.error_message
             )
-            variable = TerraformVariable(
-                self._stack, name, type="string", sensitive=True, description=description, validation=[rule]
-            )
-            self._refs[name] = variable.string_value
-        return self._refs[name]
+            TerraformVariable(self.stack, name, type="string", sensitive=True, description=description, validation=[rule])
+            self._names.add(name)
+        return var_ref(name)
 
 
 def _secret(variables: SecretVariables, ref: SecretRef, what: str) -> str:

@@ -31,35 +31,47 @@ class StackOptions:
     drive_dir: str = DEFAULT_DRIVE_DIR
 
 
-def _backend(stack: TerraformStack, name: str, options: StackOptions) -> None:
-    base = str(options.state_dir) if options.state_dir else "../../.."
-    LocalBackend(stack, path=f"{base}/terraform.{name}.tfstate")
+class ClusterStack(TerraformStack):
+    """A stack of one cluster: local state, and no cdktf trial synth.
+
+    Before writing, cdktf resolves every element once more only to discover
+    references between stacks (and adds outputs for them). The stacks of a
+    cluster never refer to each other's attributes (they are ordered by
+    ``add_dependency`` alone), so that pass is left out: it would call back
+    into Python once more per resource. Do not refer to another stack's
+    attributes from these stacks; pass values through the spec instead.
+    """
+
+    def __init__(self, scope: Construct, name: str, options: StackOptions) -> None:
+        super().__init__(scope, name)
+        base = str(options.state_dir) if options.state_dir else "../../.."
+        LocalBackend(self, path=f"{base}/terraform.{name}.tfstate")
+
+    def prepare_stack(self) -> None:
+        """Nothing to prepare: the backend exists and there are no cross-stack references."""
 
 
-class HostNetworkStack(TerraformStack):
+class HostNetworkStack(ClusterStack):
     """The bridges of one KVM host, through ``kvmhost``."""
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, host: Host, options: StackOptions) -> None:
-        super().__init__(scope, name)
-        _backend(self, name, options)
+        super().__init__(scope, name, options)
         self.network = HostNetwork(self, "network", spec=spec, host=host, netns=options.netns)
 
 
-class UnitsStack(TerraformStack):
+class UnitsStack(ClusterStack):
     """The FortiGate-VM units of the cluster, through one libvirt provider alias per host."""
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
-        super().__init__(scope, name)
-        _backend(self, name, options)
+        super().__init__(scope, name, options)
         self.units = ClusterUnits(self, "units", spec=spec, drive_dir=options.drive_dir)
 
 
-class HaStack(TerraformStack):
+class HaStack(ClusterStack):
     """Day-2 FGCP settings of every unit, through one fortios provider alias per unit."""
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
-        super().__init__(scope, name)
-        _backend(self, name, options)
+        super().__init__(scope, name, options)
         self.ha = ClusterHaSettings(self, "ha", spec=spec)
 
 
