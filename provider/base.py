@@ -52,7 +52,7 @@ def guarded(operation: str, *, keep: int | None) -> Callable[[F], F]:
                 ctx.diagnostics.add_error(f"{ctx.type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
             except Exception as exc:  # every failure becomes a diagnostic, never a bare plugin error
                 log.exception("%s %s failed", ctx.type_name, operation)
-                attribute = self.attribute_named_in(str(exc))
+                attribute = getattr(exc, "field", None) or self.attribute_named_in(str(exc))
                 ctx.diagnostics.add_error(
                     f"{ctx.type_name}: {operation} failed" + (f" ({attribute})" if attribute else ""),
                     self.explain(exc),

@@ -98,21 +98,22 @@ def test_hand_made_bridge_reports_its_uplink_and_taps(netns: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "desired", "message"),
+    ("setup", "desired", "message", "field"),
     [
-        ([], [BridgeConfig("br0", uplink="nosuch0")], "bridge br0: uplink 'nosuch0' does not exist"),
+        ([], [BridgeConfig("br0", uplink="nosuch0")], "bridge br0: uplink 'nosuch0' does not exist", "uplink"),
         (
             [("link", "add", "other", "type", "bridge"), ("link", "set", "up0", "master", "other")],
             [BridgeConfig("br0", uplink="up0")],
             "bridge br0: uplink 'up0' is already a port of 'other'",
+            "uplink",
         ),
-        ([("link", "add", "br0", "type", "veth", "peer", "name", "br0p")], [BridgeConfig("br0")], "bridge br0: the name is taken by a veth device"),
-        ([], [BridgeConfig("br0", promiscuous=True)], "bridge br0: promiscuous needs an uplink"),
-        ([], [BridgeConfig("br0", uplink="up0"), BridgeConfig("br1", uplink="up0")], "bridge br0: uplink 'up0' is given to more than one bridge"),
+        ([("link", "add", "br0", "type", "veth", "peer", "name", "br0p")], [BridgeConfig("br0")], "bridge br0: the name is taken by a veth device", "name"),
+        ([], [BridgeConfig("br0", promiscuous=True)], "bridge br0: promiscuous needs an uplink", "promiscuous"),
+        ([], [BridgeConfig("br0", uplink="up0"), BridgeConfig("br1", uplink="up0")], "bridge br0: uplink 'up0' is given to more than one bridge", "uplink"),
     ],
 )
 def test_bad_input_is_refused_before_any_change(
-    netns: str, setup: list[tuple[str, ...]], desired: list[BridgeConfig], message: str
+    netns: str, setup: list[tuple[str, ...]], desired: list[BridgeConfig], message: str, field: str
 ) -> None:
     veth_uplink(netns, "up0")
     for args in setup:
@@ -121,6 +122,7 @@ def test_bad_input_is_refused_before_any_change(
     with HostNetwork(netns) as host, pytest.raises(BridgeError, match=message) as caught:
         host.apply(desired)
     assert caught.value.rolled_back is False
+    assert caught.value.field == field
     assert ip_state(netns) == before
 
 

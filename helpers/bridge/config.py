@@ -39,12 +39,14 @@ class BridgeError(Exception):
     """A bridge could not be planned or applied; the message names the bridge and the field.
 
     ``rolled_back`` is True when changes had been made and were undone, so the
-    host is exactly as it was before the apply.
+    host is exactly as it was before the apply. ``field`` names the
+    :class:`BridgeConfig` field at fault when the problem is in the request.
     """
 
-    def __init__(self, message: str, *, rolled_back: bool = False) -> None:
+    def __init__(self, message: str, *, rolled_back: bool = False, field: str | None = None) -> None:
         super().__init__(message)
         self.rolled_back = rolled_back
+        self.field = field
 
 
 def bridges_for_host(spec: ClusterSpec, host_name: str) -> list[BridgeConfig]:

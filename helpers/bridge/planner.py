@@ -76,23 +76,23 @@ def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Se
     for cfg in desired:
         link = snapshot.links.get(cfg.name)
         if link is not None and link.kind != "bridge":
-            raise BridgeError(f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge")
+            raise BridgeError(f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge", field="name")
         if cfg.uplink is None:
             if cfg.promiscuous or cfg.migrate_addresses:
                 field = "promiscuous" if cfg.promiscuous else "migrate_addresses"
-                raise BridgeError(f"bridge {cfg.name}: {field} needs an uplink")
+                raise BridgeError(f"bridge {cfg.name}: {field} needs an uplink", field=field)
             continue
         up = snapshot.links.get(cfg.uplink)
         if cfg.uplink == cfg.name:
-            raise BridgeError(f"bridge {cfg.name}: uplink cannot be the bridge itself")
+            raise BridgeError(f"bridge {cfg.name}: uplink cannot be the bridge itself", field="uplink")
         if up is None:
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} does not exist")
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} does not exist", field="uplink")
         if up.kind == "bridge":
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is itself a bridge")
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is itself a bridge", field="uplink")
         if uplinks.count(cfg.uplink) > 1:
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge")
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge", field="uplink")
         if up.master not in (None, cfg.name, *absent):
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}")
+            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}", field="uplink")
     for name in absent:
         link = snapshot.links.get(name)
         if link is not None and link.kind != "bridge":
