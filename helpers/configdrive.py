@@ -53,14 +53,14 @@ def _fixed_clock() -> Iterator[None]:
     clock.time = lambda: FIXED_EPOCH
     clock.localtime = time.gmtime
     with _clock_lock:
-        saved = [(module, module.time) for module in _PYCDLIB_CLOCK_USERS]
+        saved = [(module, getattr(module, "time")) for module in _PYCDLIB_CLOCK_USERS]
         for module, _ in saved:
-            module.time = clock
+            setattr(module, "time", clock)
         try:
             yield
         finally:
             for module, original in saved:
-                module.time = original
+                setattr(module, "time", original)
 
 
 def _meta_data(has_license: bool) -> bytes:

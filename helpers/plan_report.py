@@ -103,7 +103,8 @@ def _side(values: Any, sensitive: Any, unknown: Any, key: str, secrets: frozense
 
 def _attributes(change: Mapping[str, Any], secrets: frozenset[str]) -> Iterator[tuple[str, str, str]]:
     before, after = change.get("before") or {}, change.get("after") or {}
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), Mapping) else {}
+    after_unknown = change.get("after_unknown")
+    unknown: Mapping[str, Any] = after_unknown if isinstance(after_unknown, Mapping) else {}
     for key in sorted(set(before) | set(after) | set(unknown)):
         pending = _marked(unknown.get(key))
         if before.get(key) == after.get(key) and not pending:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 Severity = Literal["error", "warning"]
 
@@ -56,7 +57,7 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "bool"})
 
 
-def _plain_message(err: dict) -> str:  # type: ignore[type-arg]
+def _plain_message(err: ErrorDetails) -> str:
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]

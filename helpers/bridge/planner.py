@@ -184,6 +184,5 @@ def _move_addresses(snapshot: Snapshot, bridge: str, src: str, dst: str, between
 def _move_routes(snapshot: Snapshot, bridge: str, src: str, dst: str) -> list[Change]:
     """Routes through ``src`` (the default route included) arrive on ``dst`` before they leave ``src``."""
     moving = [r for r in snapshot.routes_of(src) if r.movable]
-    return [RouteChange(bridge, dst, r, add=True) for r in moving] + [
-        RouteChange(bridge, src, r, add=False) for r in moving
-    ]
+    arrive: list[Change] = [RouteChange(bridge, dst, r, add=True) for r in moving]
+    return arrive + [RouteChange(bridge, src, r, add=False) for r in moving]

@@ -126,7 +126,10 @@ def read_snapshot(nl: Netlink) -> Snapshot:
     request["attrs"] = [("IFLA_EXT_MASK", RTEXT_FILTER_SKIP_STATS)]  # counters are half of each message, never used
     links = {link.name: link for link in map(_link, nl.dump_raw(request, RTM_GETLINK))}
     names = {link.index: link.name for link in links.values()}
-    links = {name: replace(link, master=names.get(link.master)) for name, link in links.items()}  # type: ignore[arg-type]
+    links = {
+        name: replace(link, master=names.get(link.master) if isinstance(link.master, int) else None)
+        for name, link in links.items()
+    }
     addresses = frozenset(
         Address(
             dev=names[a["index"]],
