@@ -1,18 +1,56 @@
-"""Persistence files parse as each tool documents them; auto-detection; atomic writes under a root."""
+"""Persistence files as each tool reads them: netplan generate, ifquery, and INI/YAML parsing where no tool runs.
+
+The addressing a migrating bridge persists comes from a hand-built snapshot (rendering is
+pure) and, once, from a real namespace before and after the apply moves it.
+"""
 
 from __future__ import annotations
 
 import configparser
+import shutil
 import stat
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+from bridgekit import veth_uplink
+from netns import ip
 
-from fgtha.bridge import BridgeConfig
-from fgtha.bridge.persist import detect_format, render, write_files
+from fgtha.bridge import BridgeConfig, HostNetwork
+from fgtha.bridge.persist import FORMATS, Addressing, detect_format, observed_addressing, render, write_files
+from fgtha.bridge.snapshot import AF_INET, AF_INET6, Address, Link, Route, Snapshot
 
-BRIDGES = [BridgeConfig("br0", uplink="enp1s0", promiscuous=True, stp=True, mtu=9000), BridgeConfig("br-hb")]
+BRIDGES = [BridgeConfig("br0", uplink="enp1s0", promiscuous=True, stp=True, mtu=9000, migrate_addresses=True), BridgeConfig("br-hb")]
+UPLINK_MAC = "52:54:00:12:34:56"
+STATIC, KERNEL, LINK, UNIVERSE = 4, 2, 253, 0
+
+
+def _link(index: int, name: str, mac: str) -> Link:
+    return Link(index, name, None, None, True, False, 1500, mac, False, "")
+
+
+SNAPSHOT = Snapshot(
+    links={"lo": _link(1, "lo", "00:00:00:00:00:00"), "enp1s0": _link(2, "enp1s0", UPLINK_MAC), "enp9s0": _link(3, "enp9s0", "52:54:00:99:99:99")},
+    addresses=frozenset({
+        Address("enp1s0", AF_INET, "192.0.2.10/24", "192.0.2.255", UNIVERSE),
+        Address("enp1s0", AF_INET, "198.51.100.7/25", None, UNIVERSE, secondary=True),
+        Address("enp1s0", AF_INET6, "2001:db8::10/64", None, UNIVERSE),
+        Address("enp1s0", AF_INET6, "fe80::5054:ff:fe12:3456/64", None, LINK),
+        Address("enp9s0", AF_INET, "203.0.113.9/24", None, UNIVERSE),
+    }),
+    routes=frozenset({
+        Route("enp1s0", AF_INET, "default", "192.0.2.1", 100, STATIC, UNIVERSE, None),
+        Route("enp1s0", AF_INET, "192.0.2.0/24", None, None, KERNEL, LINK, "192.0.2.10"),
+        Route("enp1s0", AF_INET, "10.0.0.0/8", "192.0.2.254", None, STATIC, UNIVERSE, None),
+        Route("enp1s0", AF_INET, "172.16.0.0/12", None, 50, STATIC, LINK, None),
+        Route("enp1s0", AF_INET6, "default", "2001:db8::1", 1024, STATIC, UNIVERSE, None),
+        Route("enp9s0", AF_INET, "203.0.113.0/24", None, None, KERNEL, LINK, None),
+    }),
+)
+ADDRESSING = observed_addressing(SNAPSHOT, BRIDGES)
+CIDRS = ["192.0.2.10/24", "198.51.100.7/25", "2001:db8::10/64"]
 
 
 def _ini(text: str) -> configparser.ConfigParser:
@@ -22,42 +60,158 @@ def _ini(text: str) -> configparser.ConfigParser:
     return parser
 
 
+def _unit(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A systemd unit-style file as (section, [(key, value)]) in order: sections and keys may repeat."""
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for line in text.splitlines():
+        if line.startswith("[") and line.endswith("]"):
+            sections.append((line[1:-1], []))
+        elif line.strip() and not line.startswith("#"):
+            key, sep, value = line.partition("=")
+            assert sep and sections, f"not a key=value line in a section: {line!r}"
+            sections[-1][1].append((key, value))
+    return sections
+
+
+def _values(unit: list[tuple[str, list[tuple[str, str]]]], section: str, key: str) -> list[str]:
+    return [v for name, pairs in unit if name == section for k, v in pairs if k == key]
+
+
+def _routes(unit: list[tuple[str, list[tuple[str, str]]]]) -> list[dict[str, str]]:
+    return [dict(pairs) for name, pairs in unit if name == "Route"]
+
+
+def test_observed_addressing_takes_what_the_migration_moves() -> None:
+    br0 = ADDRESSING["br0"]
+    assert set(ADDRESSING) == {"br0"}, "only migrating bridges carry addresses"
+    assert [a.cidr for a in br0.addresses] == CIDRS, "global addresses only, IPv4 first, link-local left out"
+    assert {(r.dst, r.gateway) for r in br0.routes} == {("default", "192.0.2.1"), ("10.0.0.0/8", "192.0.2.254"),
+                                                       ("172.16.0.0/12", None), ("default", "2001:db8::1")}
+    assert br0.mac == UPLINK_MAC
+    moved = Snapshot(SNAPSHOT.links, frozenset(replace(a, dev="br0") for a in SNAPSHOT.addresses if a.dev == "enp1s0"),
+                     frozenset(replace(r, dev="br0") for r in SNAPSHOT.routes if r.dev == "enp1s0"))
+    for fmt in FORMATS:
+        assert render(fmt, BRIDGES, observed_addressing(moved, BRIDGES)) == render(fmt, BRIDGES, ADDRESSING), f"{fmt} after the apply"
+
+
 def test_networkd_files() -> None:
-    files = render("networkd", BRIDGES)
+    files = render("networkd", BRIDGES, ADDRESSING)
     netdev = _ini(files["etc/systemd/network/60-fgtha-br0.netdev"][0])
-    assert dict(netdev["NetDev"]) == {"Name": "br0", "Kind": "bridge", "MTUBytes": "9000"} and netdev["Bridge"]["STP"] == "yes"
-    uplink = _ini(files["etc/systemd/network/60-fgtha-enp1s0.network"][0])
-    assert uplink["Link"]["Promiscuous"] == "yes" and uplink["Network"]["Bridge"] == "br0"
+    assert dict(netdev["NetDev"]) == {"Name": "br0", "Kind": "bridge", "MTUBytes": "9000", "MACAddress": UPLINK_MAC}
+    assert netdev["Bridge"]["STP"] == "yes"
+    bridge = _unit(files["etc/systemd/network/60-fgtha-br0.network"][0])
+    assert _values(bridge, "Network", "Address") == CIDRS and not _values(bridge, "Network", "LinkLocalAddressing")
+    assert {"Gateway": "192.0.2.1", "Metric": "100"} in _routes(bridge)
+    assert {"Destination": "172.16.0.0/12", "Metric": "50", "Scope": "link"} in _routes(bridge)
+    assert len(_routes(bridge)) == 4
+    uplink = _unit(files["etc/systemd/network/60-fgtha-enp1s0.network"][0])
+    assert _values(uplink, "Link", "Promiscuous") == ["yes"] and _values(uplink, "Network", "Bridge") == ["br0"]
+    assert not _values(uplink, "Network", "Address"), "the uplink has no address of its own"
     assert _ini(files["etc/systemd/network/60-fgtha-br-hb.netdev"][0])["Bridge"]["STP"] == "no"
+    assert _values(_unit(files["etc/systemd/network/60-fgtha-br-hb.network"][0]), "Network", "LinkLocalAddressing") == ["no"]
 
 
 def test_netplan_yaml_and_promiscuity_drop_in() -> None:
-    files = render("netplan", BRIDGES)
+    files = render("netplan", BRIDGES, ADDRESSING)
     text, mode = files["etc/netplan/60-fgtha-bridges.yaml"]
     network = yaml.safe_load(text)["network"]
     assert mode == 0o600 and network["version"] == 2
-    assert network["bridges"]["br0"] == {"interfaces": ["enp1s0"], "parameters": {"stp": True}, "dhcp4": False, "dhcp6": False, "mtu": 9000}
-    assert network["ethernets"]["enp1s0"]["mtu"] == 9000
+    br0 = network["bridges"]["br0"]
+    assert (br0["interfaces"], br0["mtu"], br0["macaddress"], br0["addresses"]) == (["enp1s0"], 9000, UPLINK_MAC, CIDRS)
+    assert {"to": "default", "via": "192.0.2.1", "metric": 100} in br0["routes"]
+    assert network["ethernets"]["enp1s0"] == {"dhcp4": False, "dhcp6": False, "mtu": 9000}
+    assert network["bridges"]["br-hb"]["link-local"] == []
     drop_in = _ini(files["etc/systemd/network/10-netplan-enp1s0.network.d/fgtha-promiscuous.conf"][0])
     assert drop_in["Link"]["Promiscuous"] == "yes"
 
 
 def test_networkmanager_keyfiles() -> None:
-    files = render("networkmanager", BRIDGES)
+    files = render("networkmanager", BRIDGES, ADDRESSING)
     bridge = _ini(files["etc/NetworkManager/system-connections/fgtha-br0.nmconnection"][0])
     port = _ini(files["etc/NetworkManager/system-connections/fgtha-br0-enp1s0.nmconnection"][0])
     assert bridge["connection"]["type"] == "bridge" and bridge["bridge"]["stp"] == "true"
+    assert dict(bridge["ethernet"]) == {"mtu": "9000", "cloned-mac-address": UPLINK_MAC}, "the bridge profile carries its MTU"
+    assert dict(bridge["ipv4"]) == {"method": "manual", "address1": "192.0.2.10/24", "address2": "198.51.100.7/25",
+                                    "gateway": "192.0.2.1", "route-metric": "100",
+                                    "route1": "172.16.0.0/12,0.0.0.0,50", "route2": "10.0.0.0/8,192.0.2.254"}
+    assert dict(bridge["ipv6"]) == {"method": "manual", "address1": "2001:db8::10/64", "gateway": "2001:db8::1", "route-metric": "1024"}
     assert (port["connection"]["master"], port["connection"]["slave-type"]) == ("br0", "bridge")
     assert port["ethernet"]["accept-all-mac-addresses"] == "true" and port["ethernet"]["mtu"] == "9000"
+    assert not port.has_section("ipv4"), "the port profile has no address of its own"
+    hb = _ini(files["etc/NetworkManager/system-connections/fgtha-br-hb.nmconnection"][0])
+    assert (hb["ipv4"]["method"], hb["ipv6"]["method"]) == ("disabled", "disabled") and not hb.has_section("ethernet")
     assert all(mode == 0o600 for _, mode in files.values())
 
 
-def test_ifupdown_stanzas() -> None:
-    text = render("ifupdown", BRIDGES)["etc/network/interfaces.d/fgtha-br0"][0]
-    lines = [line.strip() for line in text.splitlines()]
-    assert lines[:4] == ["auto br0", "iface br0 inet manual", "bridge_ports enp1s0", "bridge_stp on"]
-    assert "up ip link set dev enp1s0 promisc on" in lines and "mtu 9000" in lines
-    assert "bridge_ports none" in render("ifupdown", BRIDGES)["etc/network/interfaces.d/fgtha-br-hb"][0]
+def test_ipv4_only_host_keeps_ipv6_link_local_in_networkmanager() -> None:
+    v4 = Addressing(addresses=tuple(a for a in ADDRESSING["br0"].addresses if a.family == AF_INET))
+    bridge = _ini(render("networkmanager", BRIDGES, {"br0": v4})["etc/NetworkManager/system-connections/fgtha-br0.nmconnection"][0])
+    assert bridge["ipv6"]["method"] == "link-local" and "gateway" not in bridge["ipv4"]
+
+
+needs_netplan = pytest.mark.skipif(shutil.which("netplan") is None, reason="netplan not installed (Debian package netplan.io; scripts/debian-tools installs it)")
+needs_ifquery = pytest.mark.skipif(shutil.which("ifquery") is None, reason="ifquery not installed (Debian package ifupdown; scripts/debian-tools installs it)")
+
+
+@needs_netplan
+def test_netplan_generate_accepts_the_yaml(tmp_path: Path) -> None:
+    write_files(tmp_path, render("netplan", BRIDGES, ADDRESSING))
+    subprocess.run(["netplan", "generate", "--root-dir", str(tmp_path)], check=True, capture_output=True, text=True)
+    generated = tmp_path / "run/systemd/network"
+    netdev = _unit((generated / "10-netplan-br0.netdev").read_text())
+    assert _values(netdev, "NetDev", "Kind") == ["bridge"] and _values(netdev, "Bridge", "STP") == ["true"]
+    assert _values(netdev, "NetDev", "MTUBytes") == ["9000"] and _values(netdev, "NetDev", "MACAddress") == [UPLINK_MAC]
+    bridge = _unit((generated / "10-netplan-br0.network").read_text())
+    assert _values(bridge, "Network", "Address") == CIDRS
+    assert {"Destination": "0.0.0.0/0", "Gateway": "192.0.2.1", "Metric": "100"} in _routes(bridge)
+    assert {"Destination": "172.16.0.0/12", "Scope": "link", "Metric": "50"} in _routes(bridge)
+    uplink = _unit((generated / "10-netplan-enp1s0.network").read_text())
+    assert _values(uplink, "Network", "Bridge") == ["br0"] and not _values(uplink, "Network", "Address")
+    drop_ins = [p.parent.name.removesuffix(".d") for p in tmp_path.glob("etc/systemd/network/*.network.d/fgtha-promiscuous.conf")]
+    assert drop_ins == ["10-netplan-enp1s0.network"] and (generated / drop_ins[0]).is_file(), "the drop-in extends the file netplan generates"
+    assert _values(_unit((generated / "10-netplan-br-hb.network").read_text()), "Network", "LinkLocalAddressing") == ["no"]
+
+
+@needs_netplan
+def test_netplan_generate_rejects_a_broken_file(tmp_path: Path) -> None:
+    text, mode = render("netplan", BRIDGES)["etc/netplan/60-fgtha-bridges.yaml"]
+    write_files(tmp_path, {"etc/netplan/60-fgtha-bridges.yaml": (text.replace("stp:", "spanning-tree:"), mode)})
+    result = subprocess.run(["netplan", "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode != 0 and "spanning-tree" in result.stderr
+
+
+def _ifquery(path: Path, *args: str) -> str:
+    return subprocess.run(["ifquery", "-i", str(path), *args], check=True, capture_output=True, text=True).stdout
+
+
+@needs_ifquery
+def test_ifquery_reads_the_stanzas(tmp_path: Path) -> None:
+    written = write_files(tmp_path, render("ifupdown", BRIDGES, ADDRESSING))
+    br0, hb = (tmp_path / "etc/network/interfaces.d/fgtha-br0"), (tmp_path / "etc/network/interfaces.d/fgtha-br-hb")
+    assert set(written) == {br0, hb}
+    assert "br0" in _ifquery(br0, "--list").split()
+    options = [tuple(line.split(": ", 1)) for line in _ifquery(br0, "br0").splitlines()]
+    assert ("bridge_ports", "enp1s0") in options and ("bridge_stp", "on") in options and ("mtu", "9000") in options
+    assert ("hwaddress", UPLINK_MAC) in options and ("up", "ip link set dev enp1s0 promisc on") in options
+    assert [v for k, v in options if k == "address"] == ["192.0.2.10", "198.51.100.7", "2001:db8::10"]
+    assert ("up", "ip route add default via 192.0.2.1 metric 100 dev br0") in options
+    assert ("up", "ip -6 route add default via 2001:db8::1 metric 1024 dev br0") in options
+    assert ("bridge_ports", "none") in [tuple(line.split(": ", 1)) for line in _ifquery(hb, "br-hb").splitlines()]
+
+
+def test_addressing_read_from_a_namespace_before_and_after_the_apply(netns: str) -> None:
+    veth_uplink(netns, "enp1s0")
+    ip("link", "set", "enp1s0", "address", UPLINK_MAC, "up", netns=netns)
+    ip("addr", "add", "192.0.2.10/24", "dev", "enp1s0", netns=netns)
+    ip("route", "add", "default", "via", "192.0.2.1", "metric", "100", "dev", "enp1s0", netns=netns)
+    desired = [BridgeConfig("br0", uplink="enp1s0", migrate_addresses=True)]
+    with HostNetwork(netns) as host:
+        before = observed_addressing(host.snapshot(), desired)
+        host.apply(desired)
+        after = observed_addressing(host.snapshot(), desired)
+    assert [a.cidr for a in before["br0"].addresses] == ["192.0.2.10/24"] and before["br0"].mac == UPLINK_MAC
+    assert [(r.dst, r.gateway, r.metric) for r in before["br0"].routes] == [("default", "192.0.2.1", 100)]
+    assert render("networkd", desired, before) == render("networkd", desired, after)
 
 
 @pytest.mark.parametrize(

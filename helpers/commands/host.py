@@ -75,7 +75,7 @@ def check(args: argparse.Namespace) -> int:
 def apply(args: argparse.Namespace) -> int:
     """Print the plan, apply it (unless --dry-run), and with --persist write the configuration files."""
     from ..bridge import BridgeError, HostNetwork, bridges_for_host
-    from ..bridge.persist import detect_format, render, write_files
+    from ..bridge.persist import detect_format, observed_addressing, render, write_files
 
     spec = _load(args)
     if spec is None:
@@ -88,9 +88,10 @@ def apply(args: argparse.Namespace) -> int:
         except ValueError as exc:
             err_console.print(f"[bold red]error[/] --format: {escape(str(exc))}")
             return 2
-        files = render(fmt, desired)
     try:
         with HostNetwork(args.netns) as host:
+            if args.persist:  # addresses and routes as they are before the apply moves them
+                files = render(fmt, desired, observed_addressing(host.snapshot(), desired))
             plan = host.plan(desired)
             _print_plan(args.host, plan)
             if not args.dry_run and not plan.empty:
