@@ -216,7 +216,7 @@ def test_addressing_read_from_a_namespace_before_and_after_the_apply(netns: str)
 
 @pytest.mark.parametrize(
     ("marker", "fmt"),
-    [("etc/netplan/", "netplan"), ("run/NetworkManager/", "networkmanager"), ("run/systemd/netif/", "networkd"), ("etc/network/interfaces", "ifupdown")],
+    [("etc/netplan/50-cloud-init.yaml", "netplan"), ("run/NetworkManager/", "networkmanager"), ("run/systemd/netif/", "networkd"), ("etc/network/interfaces", "ifupdown")],
 )
 def test_detection(tmp_path: Path, marker: str, fmt: str) -> None:
     target = tmp_path / marker
@@ -225,6 +225,7 @@ def test_detection(tmp_path: Path, marker: str, fmt: str) -> None:
     else:
         target.parent.mkdir(parents=True)
         target.write_text("source /etc/network/interfaces.d/*\n")
+    (tmp_path / "etc/netplan").mkdir(parents=True, exist_ok=True)  # installed but unused: not netplan
     assert detect_format(tmp_path) == fmt
 
 

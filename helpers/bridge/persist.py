@@ -64,7 +64,7 @@ def observed_addressing(snapshot: Snapshot, bridges: Sequence[BridgeConfig]) -> 
 
 def detect_format(root: Path) -> str:
     """The network configuration system of the host under ``root``; ValueError when none is recognised."""
-    if (root / "etc/netplan").is_dir():
+    if any((root / "etc/netplan").glob("*.yaml")):  # the folder alone only says the package is installed
         return "netplan"
     if (root / "run/NetworkManager").is_dir() or (root / "etc/NetworkManager/system-connections").is_dir():
         return "networkmanager"
