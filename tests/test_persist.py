@@ -1,4 +1,5 @@
-"""Persistence files as each tool reads them: netplan generate, ifquery, and INI/YAML parsing where no tool runs.
+"""Persistence files as each tool reads them: systemd-networkd itself (in a namespace), netplan generate, ifquery,
+and INI parsing for the NetworkManager keyfiles (no offline checker without installing NetworkManager).
 
 The addressing a migrating bridge persists comes from a hand-built snapshot (rendering is
 pure) and, once, from a real namespace before and after the apply moves it.
@@ -7,9 +8,13 @@ pure) and, once, from a real namespace before and after the apply moves it.
 from __future__ import annotations
 
 import configparser
+import json
 import shutil
 import stat
 import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -212,6 +217,81 @@ def test_addressing_read_from_a_namespace_before_and_after_the_apply(netns: str)
     assert [a.cidr for a in before["br0"].addresses] == ["192.0.2.10/24"] and before["br0"].mac == UPLINK_MAC
     assert [(r.dst, r.gateway, r.metric) for r in before["br0"].routes] == [("default", "192.0.2.1", 100)]
     assert render("networkd", desired, before) == render("networkd", desired, after)
+
+
+NETWORKD = Path("/lib/systemd/systemd-networkd")
+needs_networkd = pytest.mark.skipif(not NETWORKD.exists() or shutil.which("unshare") is None,
+                                    reason="systemd-networkd not installed (Debian package systemd)")
+
+
+@contextmanager
+def _networkd(netns: str, root: Path) -> Iterator[None]:
+    """systemd-networkd configuring ``netns`` from the files under ``root``, in a private mount namespace.
+
+    Our files replace /etc/systemd/network (and netplan's output /run/systemd/network) for it
+    alone; a read-only /sys tells it, as in a container, that no udev will initialise links.
+    """
+    generated = root / "run/systemd/network"
+    steps = [
+        "mount --make-rprivate /", "mount -o remount,ro /sys", "mount -t tmpfs -o mode=0755 tmpfs /run/systemd",
+        f"mount --bind {root}/etc/systemd/network /etc/systemd/network",
+        *([f"mkdir /run/systemd/network && mount --bind {generated} /run/systemd/network"] if generated.is_dir() else []),
+        "mkdir /run/systemd/netif", "chown systemd-network:systemd-network /run/systemd/netif", f"exec {NETWORKD}",
+    ]
+    proc = subprocess.Popen(["ip", "netns", "exec", netns, "unshare", "-m", "sh", "-c", " && ".join(steps)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _eventually(read: Callable[[], dict[str, object]], done: Callable[[dict[str, object]], bool]) -> dict[str, object]:
+    """Read until ``done`` holds or 15 s pass (networkd works asynchronously); the last read either way."""
+    deadline = time.monotonic() + 15
+    state = read()
+    while not done(state) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        state = read()
+    return state
+
+
+def _ns_state(netns: str) -> dict[str, object]:
+    links = {l["ifname"]: l for l in json.loads(ip("-j", "-d", "link", "show", netns=netns).stdout)}
+    addrs = {a["ifname"]: sorted(f"{i['local']}/{i['prefixlen']}" for i in a["addr_info"] if i["scope"] == "global")
+             for a in json.loads(ip("-j", "addr", "show", netns=netns).stdout)}
+    routes = [(r["dst"], r.get("gateway"), r["dev"], r.get("metric"))
+              for family in ("-4", "-6") for r in json.loads(ip("-j", family, "route", "show", netns=netns).stdout)]
+    return {"links": links, "addresses": addrs, "routes": routes}
+
+
+def _configured(state: dict[str, object]) -> bool:
+    links, routes = state["links"], state["routes"]
+    assert isinstance(links, dict) and isinstance(routes, list)
+    return (links.get("enp1s0", {}).get("master") == "br0" and "br-hb" in links
+            and ("default", "2001:db8::1", "br0", 1024) in routes and ("10.0.0.0/8", "192.0.2.254", "br0", None) in routes)
+
+
+@needs_networkd
+@pytest.mark.parametrize("fmt", ["networkd", pytest.param("netplan", marks=needs_netplan)])
+def test_systemd_networkd_builds_the_bridge_from_the_files(netns: str, tmp_path: Path, fmt: str) -> None:
+    veth_uplink(netns, "enp1s0")
+    write_files(tmp_path, render(fmt, BRIDGES, ADDRESSING))
+    if fmt == "netplan":
+        subprocess.run(["netplan", "generate", "--root-dir", str(tmp_path)], check=True, capture_output=True)
+    with _networkd(netns, tmp_path):
+        state = _eventually(lambda: _ns_state(netns), _configured)
+    links, addresses, routes = state["links"], state["addresses"], state["routes"]
+    assert isinstance(links, dict) and isinstance(addresses, dict) and isinstance(routes, list)
+    uplink, bridge = links["enp1s0"], links["br0"]
+    assert uplink["master"] == "br0" and "PROMISC" in uplink["flags"] and uplink["mtu"] == 9000
+    assert bridge["linkinfo"]["info_kind"] == "bridge" and bridge["linkinfo"]["info_data"]["stp_state"] == 1
+    assert (bridge["mtu"], bridge["address"]) == (9000, UPLINK_MAC)
+    assert addresses["br0"] == sorted(CIDRS) and addresses["enp1s0"] == [] and addresses["br-hb"] == []
+    assert {("default", "192.0.2.1", "br0", 100), ("10.0.0.0/8", "192.0.2.254", "br0", None),
+            ("172.16.0.0/12", None, "br0", 50), ("default", "2001:db8::1", "br0", 1024)} <= set(routes)
+    assert links["br-hb"]["linkinfo"]["info_data"]["stp_state"] == 0
 
 
 @pytest.mark.parametrize(
