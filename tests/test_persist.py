@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bridgekit import veth_uplink
+from conftest import REPO
 from netns import ip
 
 from fgtha.bridge import BridgeConfig, HostNetwork
@@ -141,7 +143,7 @@ def test_networkmanager_keyfiles() -> None:
                                     "route1": "172.16.0.0/12,0.0.0.0,50", "route2": "10.0.0.0/8,192.0.2.254"}
     assert dict(bridge["ipv6"]) == {"method": "manual", "address1": "2001:db8::10/64", "gateway": "2001:db8::1", "route-metric": "1024"}
     assert (port["connection"]["master"], port["connection"]["slave-type"]) == ("br0", "bridge")
-    assert port["ethernet"]["accept-all-mac-addresses"] == "true" and port["ethernet"]["mtu"] == "9000"
+    assert port["ethernet"]["accept-all-mac-addresses"] == "1" and port["ethernet"]["mtu"] == "9000"
     assert not port.has_section("ipv4"), "the port profile has no address of its own"
     hb = _ini(files["etc/NetworkManager/system-connections/fgtha-br-hb.nmconnection"][0])
     assert (hb["ipv4"]["method"], hb["ipv6"]["method"]) == ("disabled", "disabled") and not hb.has_section("ethernet")
@@ -183,6 +185,30 @@ def test_netplan_generate_rejects_a_broken_file(tmp_path: Path) -> None:
     write_files(tmp_path, {"etc/netplan/60-fgtha-bridges.yaml": (text.replace("stp:", "spanning-tree:"), mode)})
     result = subprocess.run(["netplan", "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode != 0 and "spanning-tree" in result.stderr
+
+
+UNPACKED_NM = REPO / ".fgtha/nmcli"  # scripts/nmcli-offline unpacks it there, not installed
+NMCLI = UNPACKED_NM / "usr/bin/nmcli" if (UNPACKED_NM / "usr/bin/nmcli").exists() else shutil.which("nmcli")
+NM_DEFAULTS = {("bridge", "stp", "true")}  # nmcli leaves a property at its default out of what it writes
+
+
+@pytest.mark.skipif(NMCLI is None, reason="nmcli not available: run scripts/nmcli-offline (unpacks it; installing "
+                                          "network-manager would take over the host's interfaces)")
+def test_nmcli_offline_reads_every_key_back(tmp_path: Path) -> None:
+    """NM ignores keys it cannot parse without an error, so every key must come back from ``nmcli --offline``."""
+    libs = ":".join(str(p) for p in UNPACKED_NM.glob("usr/lib/*-linux-gnu"))
+    env = {**os.environ, "LD_LIBRARY_PATH": libs}
+    for rel, (text, _) in render("networkmanager", BRIDGES, ADDRESSING).items():
+        ours = _ini(text)
+        back = _ini(subprocess.run([str(NMCLI), "--offline", "connection", "modify", "connection.id", ours["connection"]["id"]],
+                                   input=text, env=env, check=True, capture_output=True, text=True).stdout)
+        for section in ours.sections():
+            if "gateway" in ours[section]:  # NM writes the gateway in its older place, after the first address
+                first, _, gateway = back[section]["address1"].partition(",")
+                back[section]["address1"], back[section]["gateway"] = first, gateway
+            for key, value in ours[section].items():
+                if (section, key, value) not in NM_DEFAULTS:
+                    assert back.get(section, key, fallback=None) == value, f"{rel}: NM did not read [{section}] {key}={value}"
 
 
 def _ifquery(path: Path, *args: str) -> str:

@@ -6,7 +6,7 @@
 atomically under a root folder. A bridge with ``migrate_addresses`` carries the
 addresses, routes and MAC address that the migration gives it; its uplink carries
 none. Promiscuous mode: networkd ``[Link] Promiscuous=yes``; NetworkManager
-``ethernet.accept-all-mac-addresses=true``; ifupdown an ``up ip link set dev X promisc on``
+``ethernet.accept-all-mac-addresses=1``; ifupdown an ``up ip link set dev X promisc on``
 line; netplan has no key for it, so a drop-in for the ``.network`` file that netplan
 generates for the uplink (``10-netplan-<uplink>.network.d``) carries it.
 """
@@ -216,7 +216,9 @@ def networkmanager(bridges: Sequence[BridgeConfig], addressing: Mapping[str, Add
     """NetworkManager keyfiles (mode 0600, or NM ignores them): a bridge profile and a port profile per uplink.
 
     The bridge's MTU and MAC go in its own ``[ethernet]`` section (NM's bridge device reads the wired
-    setting); ``master=``/``slave-type=`` are read by every NM, ``controller=``/``port-type=`` only by >= 1.46.
+    setting, as ``nmcli ... type bridge ethernet.mtu N`` writes it); ``accept-all-mac-addresses`` is a
+    ternary written as ``1`` (NM 1.42 silently drops ``true``); ``master=``/``slave-type=`` are read by
+    every NM, ``controller=``/``port-type=`` only by newer ones.
     """
     files: Files = {}
     base = "etc/NetworkManager/system-connections"
@@ -233,7 +235,7 @@ def networkmanager(bridges: Sequence[BridgeConfig], addressing: Mapping[str, Add
             files[f"{base}/fgtha-{b.name}-{b.uplink}.nmconnection"] = (_ini([
                 ("connection", {"id": f"fgtha-{b.name}-{b.uplink}", "type": "ethernet", "interface-name": b.uplink,
                                 "master": b.name, "slave-type": "bridge"}),
-                ("ethernet", {"mtu": b.mtu, "accept-all-mac-addresses": "true" if b.promiscuous else None}),
+                ("ethernet", {"mtu": b.mtu, "accept-all-mac-addresses": 1 if b.promiscuous else None}),
             ]), PRIVATE)
     return files
 
