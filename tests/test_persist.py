@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 import yaml
 from bridgekit import veth_uplink
-from conftest import REPO
+from conftest import EXAMPLES, REPO
 from netns import ip
 
 from fgtha.bridge import BridgeConfig, HostNetwork
 from fgtha.bridge.persist import FORMATS, Addressing, detect_format, observed_addressing, render, write_files
 from fgtha.bridge.snapshot import AF_INET, AF_INET6, Address, Link, Route, Snapshot
+from fgtha.cli import main
 
 BRIDGES = [BridgeConfig("br0", uplink="enp1s0", promiscuous=True, stp=True, mtu=9000, migrate_addresses=True), BridgeConfig("br-hb")]
 UPLINK_MAC = "52:54:00:12:34:56"
@@ -349,3 +350,25 @@ def test_write_files_under_root_with_modes(tmp_path: Path) -> None:
     assert stat.S_IMODE(nm.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "etc/systemd/network/60-fgtha-br0.netdev").stat().st_mode) == 0o644
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_cli_dry_run_prints_exactly_the_files_then_writes_them(netns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = yaml.safe_load((EXAMPLES / "broadcast-one-host.yaml").read_text())
+    spec["hosts"][0]["bridges"][4]["migrate_addresses"] = True  # br-mgmt takes enp4s0's address and default route
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    for nic in ("enp1s0", "enp2s0", "enp4s0"):
+        veth_uplink(netns, nic)
+    ip("link", "set", "enp4s0", "up", netns=netns)
+    ip("addr", "add", "198.51.100.10/24", "dev", "enp4s0", netns=netns)
+    ip("route", "add", "default", "via", "198.51.100.1", "dev", "enp4s0", netns=netns)
+    root = tmp_path / "root"
+    args = ["host", "apply", str(tmp_path / "spec.yaml"), "--host", "kvm1", "--netns", netns, "--persist", "--format", "netplan", "--root", str(root)]
+    assert main([*args, "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert not root.exists()
+    assert main(args) == 0
+    written = (root / "etc/netplan/60-fgtha-bridges.yaml").read_text()
+    assert written in printed, "--dry-run prints the file as it is written"
+    br_mgmt = yaml.safe_load(written)["network"]["bridges"]["br-mgmt"]
+    assert br_mgmt["addresses"] == ["198.51.100.10/24"] and br_mgmt["routes"] == [{"to": "default", "via": "198.51.100.1"}]
+    assert "198.51.100.10/24" in ip("addr", "show", "br-mgmt", netns=netns).stdout, "and the apply moved it"
