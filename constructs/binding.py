@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, ClassVar
 
 from .cdk import (
@@ -46,6 +46,12 @@ def _attributes(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: to_terraform(v) for k, v in values.items() if v is not None}
 
 
+@cache
+def _generator_metadata(provider_name: str, version_constraint: str) -> TerraformProviderGeneratorMetadata:
+    """One metadata struct per provider type, built once (each struct costs jsii's runtime type checks)."""
+    return TerraformProviderGeneratorMetadata(provider_name=provider_name, provider_version_constraint=version_constraint)
+
+
 class Provider(TerraformProvider):
     """A provider configuration; ``alias`` selects one of several configurations of the same provider."""
 
@@ -58,9 +64,7 @@ class Provider(TerraformProvider):
             scope,
             id,
             terraform_resource_type=self.TYPE,
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(
-                provider_name=self.TYPE, provider_version_constraint=self.VERSION
-            ),
+            terraform_generator_metadata=_generator_metadata(self.TYPE, self.VERSION),
             terraform_provider_source=self.SOURCE,
         )
         # cdktf's base class keeps no alias of its own, and a Python ``alias`` property costs a jsii
