@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from fgtha.model import Bridge, ClusterSpec, Host
+from dataclasses import asdict
+
+from fgtha.bridge import BridgeConfig, bridges_for_host
+from fgtha.model import ClusterSpec, Host
 
 from .cdk import Construct
 from .kvmhost import KvmhostBridge, KvmhostProvider
 
 
 class HostBridge(KvmhostBridge):
-    """One Linux bridge on one host (a ``kvmhost_bridge``), promiscuous uplink as the model derives it."""
+    """One Linux bridge on one host (a ``kvmhost_bridge``) in the desired state the bridge helper also applies."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, host: Host, bridge: Bridge, provider: KvmhostProvider) -> None:
-        super().__init__(
-            scope,
-            id,
-            provider=provider,
-            name=bridge.name,
-            uplink=bridge.uplink,
-            promiscuous=spec.bridge_promiscuous(host, bridge),
-            stp=bridge.stp,
-            mtu=bridge.mtu,
-            migrate_addresses=bridge.migrate_addresses,
-        )
+    def __init__(self, scope: Construct, id: str, *, config: BridgeConfig, provider: KvmhostProvider) -> None:
+        super().__init__(scope, id, provider=provider, **asdict(config))
 
 
 class HostNetwork(Construct):
@@ -32,5 +25,6 @@ class HostNetwork(Construct):
         super().__init__(scope, id)
         self.provider = KvmhostProvider(self, "kvmhost", alias=f"host_{host.name}", netns=netns)
         self.bridges = {
-            b.name: HostBridge(self, b.name, spec=spec, host=host, bridge=b, provider=self.provider) for b in host.bridges
+            cfg.name: HostBridge(self, cfg.name, config=cfg, provider=self.provider)
+            for cfg in bridges_for_host(spec, host.name)
         }
