@@ -8,7 +8,10 @@ value; Terraform inserts the value at apply time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fgtha.bootstrap import BootstrapSecrets, render_unit
+from fgtha.facts import HA_PASSWORD_MAX
 from fgtha.model import ClusterSpec, SecretRef, Unit
 
 from .cdk import Construct, TerraformStack, TerraformVariable, TerraformVariableValidationConfig
@@ -17,6 +20,11 @@ from .cdk import Construct, TerraformStack, TerraformVariable, TerraformVariable
 _QUOTABLE = TerraformVariableValidationConfig(
     condition='${length(var.%s) > 0 && length(regexall("[\\"\\\\\\\\[:cntrl:]]", var.%s)) == 0}',
     error_message="Must be non-empty and contain no double quote, backslash, newline or other control character.",
+)
+#: The FGCP password's length limit, checked by Terraform before the config drive is written.
+_HA_PASSWORD_LENGTH = TerraformVariableValidationConfig(
+    condition=f"${{length(var.%s) <= {HA_PASSWORD_MAX}}}",
+    error_message=f"FortiOS takes an HA password of at most {HA_PASSWORD_MAX} characters.",
 )
 _SENTINEL = "FGTHA-SENTINEL-{}-5e1d"
 
@@ -43,24 +51,27 @@ class SecretVariables:
             stack._fgtha_secret_variables = registry  # type: ignore[attr-defined]
         return registry
 
-    def ref(self, name: str, description: str) -> str:
-        """``${var.<name>}`` of the stack's variable ``name``, created on first use."""
+    def ref(self, name: str, description: str, rules: Sequence[TerraformVariableValidationConfig] = ()) -> str:
+        """``${var.<name>}`` of the stack's variable ``name``, created on first use with ``rules`` besides quotability."""
         if name not in self._names:
-            rule = TerraformVariableValidationConfig(
-                condition=_QUOTABLE.condition % (name, name), error_message=_QUOTABLE.error_message
-            )
-            TerraformVariable(self.stack, name, type="string", sensitive=True, description=description, validation=[rule])
+            validation = [
+                TerraformVariableValidationConfig(condition=r.condition.replace("%s", name), error_message=r.error_message)
+                for r in (_QUOTABLE, *rules)
+            ]
+            TerraformVariable(self.stack, name, type="string", sensitive=True, description=description, validation=validation)
             self._names.add(name)
         return var_ref(name)
 
 
-def _secret(variables: SecretVariables, ref: SecretRef, what: str) -> str:
-    return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)")
+def _secret(
+    variables: SecretVariables, ref: SecretRef, what: str, rules: Sequence[TerraformVariableValidationConfig] = ()
+) -> str:
+    return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)", rules)
 
 
 def ha_password(variables: SecretVariables, spec: ClusterSpec) -> str:
     """The FGCP password, as a reference to its sensitive variable."""
-    return _secret(variables, spec.secrets.ha_password, "FGCP HA password")
+    return _secret(variables, spec.secrets.ha_password, "FGCP HA password", (_HA_PASSWORD_LENGTH,))
 
 
 def _escape_template(text: str) -> str:

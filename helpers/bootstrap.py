@@ -14,7 +14,8 @@ from functools import cache
 import jinja2
 
 from .model import ClusterSpec, Unit
-from .secrets import HA_PASSWORD_MAX, check_secret_value
+from .facts import HA_PASSWORD_MAX
+from .secrets import check_secret_value
 
 TEMPLATE = "unit.conf.j2"
 #: Services the management interface answers to.

@@ -4,6 +4,8 @@
 GROUP_ID_MAX = 1023
 #: group-name length limit (fortios provider validation: 0-32).
 GROUP_NAME_MAX = 32
+#: `config system ha` password length limit (fortios provider: 0-128).
+HA_PASSWORD_MAX = 128
 #: hbdev interface priority range (0-512).
 HB_PRIORITY_MAX = 512
 #: `config system global` hostname limit in the fortios provider.

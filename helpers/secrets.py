@@ -12,15 +12,12 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from .facts import HA_PASSWORD_MAX
 from .problems import Problem, SpecError
 
 if TYPE_CHECKING:
     from .bootstrap import BootstrapSecrets
     from .model import ClusterSpec, SecretRef
-
-#: `config system ha` password length limit (fortios provider: 0-128).
-HA_PASSWORD_MAX = 128
-
 
 def check_secret_value(path: str, value: str, max_length: int | None = None) -> None:
     """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``."""

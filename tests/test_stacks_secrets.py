@@ -44,3 +44,9 @@ def test_an_unquotable_secret_is_refused_naming_the_variable(variables_only: Pat
     assert "var.fgt_ha_password" in done.stderr and "no double quote, backslash, newline" in done.stderr
     if bad:
         assert bad not in done.stdout + done.stderr
+
+
+def test_an_overlong_ha_password_is_refused(variables_only: Path) -> None:
+    assert plan(variables_only, "x" * 128).returncode == 0
+    done = plan(variables_only, "x" * 129)
+    assert done.returncode == 1 and "at most 128 characters" in done.stderr
