@@ -23,6 +23,7 @@ node_modules/.installed: package.json package-lock.json
 
 example: setup
 	$(PY) main.py
+	@echo "synthesized examples/unicast-two-hosts.yaml into cdktf.out/stacks:" $$(ls cdktf.out/stacks)
 
 test: setup
 	$(PY) -m pytest
