@@ -8,18 +8,12 @@ management port's address and gateway, the host name.
 
 from __future__ import annotations
 
+from fgtha.fortios_forms import MGMT_ALLOWACCESS, enable
 from fgtha.model import ClusterSpec, Unit
 
 from . import secret_inputs
 from .cdk import Construct
 from .fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
-
-MGMT_ALLOWACCESS = "ping https ssh"
-
-
-def _enable(flag: bool) -> str:
-    return "enable" if flag else "disable"
-
 
 def token_variable_name(unit: Unit) -> str:
     """The sensitive variable that holds the unit's REST API token (``TF_VAR_<name>``)."""
@@ -50,7 +44,7 @@ class HaSettings(Construct):
             insecure=insecure,
         )
         cluster = spec.cluster
-        peer = spec.peer_heartbeat_ip(unit)
+        unicast = spec.unicast_heartbeat(unit)
         self.ha = FortiosSystemHa(
             self,
             "ha",
@@ -61,14 +55,14 @@ class HaSettings(Construct):
             hbdev=" ".join(f"{port} {priority}" for port, priority in spec.hbdev),
             monitor=" ".join(cluster.monitor),
             password=secret_inputs.ha_password(variables, spec),
-            session_pickup=_enable(cluster.session_pickup),
-            override=_enable(cluster.override),
+            session_pickup=enable(cluster.session_pickup),
+            override=enable(cluster.override),
             priority=unit.priority,
             hb_interval=cluster.hb_interval,
             hb_lost_threshold=cluster.hb_lost_threshold,
-            unicast_hb=_enable(peer is not None),
-            unicast_hb_peerip=str(peer) if peer else None,
-            unicast_hb_netmask=str(unit.heartbeat_ip.netmask) if peer and unit.heartbeat_ip else None,
+            unicast_hb=enable(unicast is not None),
+            unicast_hb_peerip=str(unicast.peer_ip) if unicast else None,
+            unicast_hb_netmask=str(unicast.netmask) if unicast else None,
             ha_mgmt_status="enable",
             ha_mgmt_interfaces=(
                 HaMgmtInterface(
@@ -87,6 +81,6 @@ class HaSettings(Construct):
             type="physical",
             mode="static",
             ip=str(unit.mgmt_ip),
-            allowaccess=MGMT_ALLOWACCESS,
+            allowaccess=" ".join(MGMT_ALLOWACCESS),
             description="FGCP reserved HA management port (not synchronized)",
         )

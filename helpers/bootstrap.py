@@ -15,11 +15,10 @@ import jinja2
 
 from .model import ClusterSpec, Unit
 from .facts import HA_PASSWORD_MAX
+from .fortios_forms import MGMT_ALLOWACCESS, enable
 from .secrets import check_secret_value
 
 TEMPLATE = "unit.conf.j2"
-#: Services the management interface answers to.
-MGMT_ALLOWACCESS = ("ping", "https", "ssh")
 
 
 @dataclass(frozen=True)
@@ -44,20 +43,10 @@ class _Interface:
     allowaccess: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Unicast:
-    peer_ip: ipaddress.IPv4Address
-    netmask: ipaddress.IPv4Address
-
-
 def fortios_quote(value: object) -> str:
     """A FortiOS CLI string: in double quotes, with ``\\`` and ``"`` escaped by a backslash."""
     text = str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _enable(flag: bool) -> str:
-    return "enable" if flag else "disable"
 
 
 @cache
@@ -71,7 +60,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["fortios_quote"] = fortios_quote
-    env.filters["enable"] = _enable
+    env.filters["enable"] = enable
     return env
 
 
@@ -83,13 +72,6 @@ def _interfaces(spec: ClusterSpec, unit: Unit) -> list[_Interface]:
     return [interfaces[k] for k in sorted(interfaces)]
 
 
-def _unicast(spec: ClusterSpec, unit: Unit) -> _Unicast | None:
-    peer = spec.peer_heartbeat_ip(unit)
-    if peer is None or unit.heartbeat_ip is None:
-        return None
-    return _Unicast(peer, unit.heartbeat_ip.netmask)
-
-
 def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str:
     """The FortiOS CLI bootstrap of one unit of ``spec``."""
     return _environment().get_template(TEMPLATE).render(
@@ -99,7 +81,7 @@ def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str
         unit=unit,
         hbdev=spec.hbdev,
         mgmt_port=spec.mgmt_port.port,
-        unicast=_unicast(spec, unit),
+        unicast=spec.unicast_heartbeat(unit),
         secrets=secrets,
     )
 

@@ -12,6 +12,9 @@ HB_PRIORITY_MAX = 512
 FORTIOS_HOSTNAME_MAX = 35
 #: Linux IFNAMSIZ - 1: longest bridge, uplink or tap name.
 IFNAME_MAX = 15
+#: Link MTU range the spec accepts (IPv4 minimum to the kernel's maximum).
+MTU_MIN = 68
+MTU_MAX = 65535
 #: FGCP clusters have at most four members.
 FGCP_MAX_MEMBERS = 4
 #: Unicast heartbeat (`unicast-hb`) supports exactly two FortiGate-VMs.

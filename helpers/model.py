@@ -13,7 +13,7 @@ import ipaddress
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import yaml
 from pydantic import (
@@ -32,17 +32,25 @@ from .facts import (
     GROUP_ID_MAX,
     GROUP_NAME_MAX,
     HB_PRIORITY_MAX,
-    IFNAME_MAX,
     MIN_MEMORY_MIB,
     MIN_VCPU,
+    MTU_MAX,
+    MTU_MIN,
 )
+from .names import ifname_problem
 from .problems import Problem, SpecError
 
 HeartbeatMode = Literal["unicast", "broadcast"]
 
-_IFNAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV_OR_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class UnicastHeartbeat(NamedTuple):
+    """A unit's unicast heartbeat settings."""
+
+    peer_ip: ipaddress.IPv4Address
+    netmask: ipaddress.IPv4Address
 
 
 class _Model(BaseModel):
@@ -50,10 +58,9 @@ class _Model(BaseModel):
 
 
 def _ifname(value: str) -> str:
-    if len(value) > IFNAME_MAX:
-        raise ValueError(f"{value!r} is longer than {IFNAME_MAX} characters (Linux interface name limit)")
-    if not _IFNAME.match(value):
-        raise ValueError(f"{value!r} is not a valid interface name")
+    problem = ifname_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -134,7 +141,7 @@ class Bridge(_Model):
     uplink: str | None = None
     promiscuous: bool | None = None
     stp: bool = False
-    mtu: Annotated[int | None, Field(ge=68, le=65535)] = None
+    mtu: Annotated[int | None, Field(ge=MTU_MIN, le=MTU_MAX)] = None
     migrate_addresses: bool = False
 
     _check_names = field_validator("name", "uplink")(lambda v: v if v is None else _ifname(v))
@@ -261,8 +268,11 @@ class ClusterSpec(_Model):
         return self.source_dir / unit.license_file
 
     def host(self, name: str) -> Host:
-        """The host called ``name`` (it exists: the rules checked it)."""
-        return next(h for h in self.hosts if h.name == name)
+        """The host called ``name``; ``KeyError`` naming the known hosts otherwise."""
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise KeyError(f"no host {name!r}; hosts are: {', '.join(h.name for h in self.hosts)}")
 
     def unit(self, name: str) -> Unit:
         """The unit called ``name``; ``KeyError`` naming the known units otherwise."""
@@ -270,10 +280,6 @@ class ClusterSpec(_Model):
             if u.name == name:
                 return u
         raise KeyError(f"no unit {name!r}; units are: {', '.join(u.name for u in self.units)}")
-
-    def units_on(self, host: str) -> tuple[Unit, ...]:
-        """The units placed on one host."""
-        return tuple(u for u in self.units if u.host == host)
 
     @property
     def heartbeat_ports(self) -> tuple[Port, ...]:
@@ -297,21 +303,23 @@ class ClusterSpec(_Model):
         """``(port, priority)`` pairs of the FGCP ``hbdev`` setting."""
         return tuple((p.port, p.hb_priority) for p in self.heartbeat_ports)
 
-    def peer_heartbeat_ip(self, unit: Unit) -> ipaddress.IPv4Address | None:
-        """Unicast only: the other unit's heartbeat address (``unicast-hb-peerip``)."""
-        if self.cluster.heartbeat != "unicast":
+    def unicast_heartbeat(self, unit: Unit) -> UnicastHeartbeat | None:
+        """Unicast only: the unit's ``unicast-hb-peerip`` (the other unit's address) and ``unicast-hb-netmask``."""
+        if self.cluster.heartbeat != "unicast" or unit.heartbeat_ip is None:
             return None
         peer = next(u for u in self.units if u.name != unit.name)
-        return peer.heartbeat_ip.ip if peer.heartbeat_ip else None
+        assert peer.heartbeat_ip is not None  # the unicast rules require it on every unit
+        return UnicastHeartbeat(peer.heartbeat_ip.ip, unit.heartbeat_ip.netmask)
 
     def bridge_promiscuous(self, host: Host, bridge: Bridge) -> bool:
         """Whether the bridge's uplink is set promiscuous: explicit, or derived for broadcast."""
         if bridge.promiscuous is not None:
             return bridge.promiscuous
-        return bridge.uplink is not None and self.cluster.heartbeat == "broadcast" and bridge.name in self._port_bridges
+        return bridge.uplink is not None and self.cluster.heartbeat == "broadcast" and bridge.name in self.port_bridges
 
     @cached_property
-    def _port_bridges(self) -> frozenset[str]:
+    def port_bridges(self) -> frozenset[str]:
+        """Names of the bridges that carry a FortiGate port."""
         return frozenset(p.bridge for p in self.ports if p.bridge)
 
     def mac_address(self, unit: Unit, port: Port) -> str:

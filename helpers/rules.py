@@ -203,7 +203,7 @@ def broadcast_heartbeat(spec: ClusterSpec) -> Iterator[Problem]:
                 f"units[{i}].heartbeat_ip",
                 "not used with broadcast heartbeat: FGCP assigns link-local 169.254.0.x addresses itself; remove it",
             )
-    used = {p.bridge for p in spec.ports if p.bridge}
+    used = spec.port_bridges
     for h, host in enumerate(spec.hosts):
         for b, bridge in enumerate(host.bridges):
             if bridge.name in used and bridge.uplink and bridge.promiscuous is False:

@@ -95,6 +95,7 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     (UNICAST, {"hosts[0].bridges[0].name": "br-" + "e" * 13}, "hosts[0].bridges[0].name", "longer than 15 characters",
      {"hosts[0].bridges[0].name": "br-" + "e" * 12, "hosts[1].bridges[0].name": "br-" + "e" * 12, "ports[0].bridge": "br-" + "e" * 12}),
     (UNICAST, {"hosts[0].bridges[0].uplink": "en p1"}, "hosts[0].bridges[0].uplink", "not a valid interface name", {"hosts[0].bridges[0].uplink": "enp1s0.10"}),
+    (UNICAST, {"hosts[0].bridges[0].uplink": "enp1s0:1"}, "hosts[0].bridges[0].uplink", "not a valid interface name", {"hosts[0].bridges[0].uplink": "enp1s0_1"}),
     (UNICAST, {"hosts[0].bridges[0].mtu": 67}, "hosts[0].bridges[0].mtu", "greater than or equal to 68", {"hosts[0].bridges[0].mtu": 9000}),
     (UNICAST, {"ports[0].macvtap": "enp9s0"}, "ports[0]", "exactly one of 'bridge'", {"ports[0].bridge": DELETE, "ports[0].macvtap": "enp9s0"}),
     (UNICAST, {"secrets.ha_password": "hunter2"}, "secrets.ha_password", "never a literal value", {"secrets.ha_password": {"env": "HA_PW"}}),
@@ -205,11 +206,12 @@ def test_derived_facts_of_the_unicast_example() -> None:
     assert spec.hbdev == (("port3", 50),)
     assert spec.mgmt_port.port == "port4"
     assert spec.unicast_port is not None and spec.unicast_port.port == "port3"
-    assert (str(spec.peer_heartbeat_ip(a)), str(spec.peer_heartbeat_ip(b))) == ("10.255.0.2", "10.255.0.1")
+    assert [str(spec.unicast_heartbeat(u).peer_ip) for u in (a, b)] == ["10.255.0.2", "10.255.0.1"]  # type: ignore[union-attr]
+    assert str(spec.unicast_heartbeat(a).netmask) == "255.255.255.252"  # type: ignore[union-attr]
 
 
 def test_derived_facts_of_the_broadcast_example() -> None:
     spec = load_spec(EXAMPLES / f"{BROADCAST}.yaml")
     host = spec.hosts[0]
-    assert spec.unicast_port is None and spec.peer_heartbeat_ip(spec.units[0]) is None
+    assert spec.unicast_port is None and spec.unicast_heartbeat(spec.units[0]) is None
     assert [spec.bridge_promiscuous(host, b) for b in host.bridges] == [True, True, False, False, True]

@@ -113,7 +113,7 @@ def test_cdktf_testing_assertions_on_the_ha_stack(variant: Any) -> None:
     synthesized = cdk.Testing.synth(stacks.ha)
     unicast = name.startswith("unicast")
     for unit in spec.units:
-        peer = spec.peer_heartbeat_ip(unit)
+        hb = spec.unicast_heartbeat(unit)
         expected = {
             "group_id": spec.cluster.group_id,
             "group_name": spec.cluster.effective_group_name,
@@ -125,7 +125,9 @@ def test_cdktf_testing_assertions_on_the_ha_stack(variant: Any) -> None:
             "provider": f"fortios.{unit.name}",
         }
         if unicast:
-            expected["unicast_hb_peerip"] = str(peer)
+            assert hb is not None
+            expected["unicast_hb_peerip"] = str(hb.peer_ip)
+            expected["unicast_hb_netmask"] = str(hb.netmask)
         assert cdk.Testing.to_have_resource_with_properties(synthesized, "fortios_system_ha", expected), unit.name
     assert cdk.Testing.to_have_provider_with_properties(synthesized, "fortios", {"alias": spec.units[0].name})
 
