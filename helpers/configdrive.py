@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import threading
 import time
 import types
@@ -19,12 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pycdlib
-import pycdlib.dates
-import pycdlib.headervd
-import pycdlib.pycdlib
-import pycdlib.utils
+from .atomicfile import atomic_write
+
+if TYPE_CHECKING:
+    import pycdlib
 
 VOLUME_LABEL = "config-2"
 USER_DATA = "openstack/latest/user_data"
@@ -33,8 +31,6 @@ LICENSE = "openstack/content/0000"
 #: The date written into every timestamp of the image (2000-01-01T00:00:00Z).
 FIXED_EPOCH = 946684800.0
 
-# pycdlib reads "now" through each module's `time`; these are the modules that do.
-_PYCDLIB_CLOCK_USERS = (pycdlib.dates, pycdlib.headervd, pycdlib.pycdlib, pycdlib.utils)
 _clock_lock = threading.Lock()
 
 
@@ -49,11 +45,17 @@ class ConfigDriveInfo:
 @contextmanager
 def _fixed_clock() -> Iterator[None]:
     """Make pycdlib see FIXED_EPOCH as "now", in UTC, while an image is built."""
+    import pycdlib.dates
+    import pycdlib.headervd
+    import pycdlib.pycdlib
+    import pycdlib.utils
+
+    clock_users = (pycdlib.dates, pycdlib.headervd, pycdlib.pycdlib, pycdlib.utils)  # each reads "now" through its `time`
     clock = types.SimpleNamespace(**{name: getattr(time, name) for name in dir(time) if not name.startswith("__")})
     clock.time = lambda: FIXED_EPOCH
     clock.localtime = time.gmtime
     with _clock_lock:
-        saved = [(module, getattr(module, "time")) for module in _PYCDLIB_CLOCK_USERS]
+        saved = [(module, getattr(module, "time")) for module in clock_users]
         for module, _ in saved:
             setattr(module, "time", clock)
         try:
@@ -85,6 +87,8 @@ def _add_file(iso: pycdlib.PyCdlib, path: str, data: bytes) -> None:
 
 def build_config_drive(user_data: str, license: str | None = None) -> bytes:
     """The config drive image holding ``user_data`` and, when given, the licence."""
+    import pycdlib  # imported here: every `fgtha` command loads this module, few build an image
+
     files = {USER_DATA: user_data.encode(), META_DATA: _meta_data(license is not None)}
     if license is not None:
         files[LICENSE] = license.encode()
@@ -102,28 +106,8 @@ def build_config_drive(user_data: str, license: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def atomic_write_private(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename), mode 0600 from creation."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def write_config_drive(path: str | Path, user_data: str, license: str | None = None) -> ConfigDriveInfo:
     """Build the config drive and write it to ``path`` atomically with mode 0600."""
     image = build_config_drive(user_data, license)
-    atomic_write_private(path, image)
+    atomic_write(path, image)
     return ConfigDriveInfo(sha256=hashlib.sha256(image).hexdigest(), size=len(image))

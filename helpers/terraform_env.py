@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-#: A CLI config with nothing in it: what Terraform reads when the caller names none.
-EMPTY_CLI_CONFIG = Path(tempfile.gettempdir()) / "fgtha-empty.tfrc"
+EMPTY_CLI_CONFIG_TEXT = "# no provider installation overrides\n"
 
 
+@functools.cache
 def _empty_cli_config() -> str:
-    if not EMPTY_CLI_CONFIG.exists():
-        EMPTY_CLI_CONFIG.write_text("# no provider installation overrides\n")
-    return str(EMPTY_CLI_CONFIG)
+    """A CLI config with nothing in it, made by this process (a fresh mkstemp file, mode 0600, removed at exit).
+
+    Never a shared fixed path: another local user could put ``dev_overrides`` in it
+    and have root's Terraform run their binary as a provider.
+    """
+    fd, path = tempfile.mkstemp(prefix="fgtha-", suffix=".tfrc")
+    with os.fdopen(fd, "w") as f:
+        f.write(EMPTY_CLI_CONFIG_TEXT)
+    atexit.register(Path(path).unlink, missing_ok=True)
+    return path
 
 
 def terraform_env(base: Mapping[str, str] | None = None, *, cli_config: str | Path | None = None) -> dict[str, str]:

@@ -6,6 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from fgtha.atomicfile import atomic_write
+
 from . import SOURCE_ADDRESS, VERSION
 
 EXECUTABLE = "terraform-provider-kvmhost"
@@ -56,5 +58,5 @@ def install(mirror: Path = DEFAULT_MIRROR) -> Path:
     config = mirror.parent / f"{mirror.name}.tfrc"
     text = cli_config_text(mirror)
     if not config.is_file() or config.read_text() != text:
-        config.write_text(text)
+        atomic_write(config, text.encode(), 0o644)
     return config

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fgtha import configdrive
+from fgtha import atomicfile
 from fgtha.configdrive import build_config_drive, write_config_drive
 
 USER_DATA = 'config system global\n    set hostname "fgt-a"\nend\n'
@@ -78,7 +78,9 @@ def test_byte_identical_across_time_and_time_zones() -> None:
 
 def test_pycdlib_clock_is_restored_after_a_build() -> None:
     build_config_drive(USER_DATA)
-    assert configdrive.pycdlib.pycdlib.time is time
+    import pycdlib.pycdlib
+
+    assert pycdlib.pycdlib.time is time
 
 
 def test_info_matches_the_file_and_mode_is_0600(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ def test_failure_before_replace_leaves_the_old_file(tmp_path: Path, monkeypatch:
     def refuse(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(configdrive.os, "replace", refuse)
+    monkeypatch.setattr(atomicfile.os, "replace", refuse)
     with pytest.raises(OSError):
         write_config_drive(path, USER_DATA)
     assert path.read_bytes() == b"old image"
@@ -119,3 +121,10 @@ def test_unwritable_target_leaves_nothing_behind(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_config_drive(tmp_path / "missing" / "x.iso", USER_DATA)
     assert not (tmp_path / "missing").exists()
+
+
+def test_cli_parser_does_not_import_pycdlib() -> None:
+    """Every `fgtha` command builds the parser; only the ones that write an image may pay for pycdlib."""
+    code = "import sys, fgtha.cli; fgtha.cli.build_parser(); print('pycdlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -25,6 +25,7 @@ from bridgekit import veth_uplink
 from conftest import EXAMPLES, REPO
 from netns import ip
 
+from fgtha import atomicfile
 from fgtha.bridge import BridgeConfig, HostNetwork
 from fgtha.bridge.persist import FORMATS, Addressing, detect_format, observed_addressing, render, write_files
 from fgtha.bridge.snapshot import AF_INET, AF_INET6, Address, Link, Route, Snapshot
@@ -350,6 +351,24 @@ def test_write_files_under_root_with_modes(tmp_path: Path) -> None:
     assert stat.S_IMODE(nm.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "etc/systemd/network/60-fgtha-br0.netdev").stat().st_mode) == 0o644
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_write_files_sets_each_mode_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader never sees a file under its final name with a mode other than the final one."""
+    modes_at_rename: dict[str, int] = {}
+    real_replace = atomicfile.os.replace
+
+    def recording_replace(src: str, dst: Path) -> None:
+        modes_at_rename[Path(dst).name] = stat.S_IMODE(os.stat(src).st_mode)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomicfile.os, "replace", recording_replace)
+    old_umask = os.umask(0o077)
+    try:
+        write_files(tmp_path, render("networkd", BRIDGES) | render("netplan", BRIDGES))
+    finally:
+        os.umask(old_umask)
+    assert modes_at_rename["60-fgtha-br0.netdev"] == 0o644 and modes_at_rename["60-fgtha-bridges.yaml"] == 0o600
 
 
 def test_cli_dry_run_prints_exactly_the_files_then_writes_them(netns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 from netns import ip
 from tfharness import FGTHA, TERRAFORM, Terraform, installed_provider, provider_block
+
+from fgtha.terraform_env import terraform_env
 
 SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
 
@@ -45,3 +50,17 @@ def test_terraform_wrapper_passes_the_exit_code(tmp_path: Path) -> None:
     run = [TERRAFORM, f"-chdir={tmp_path}"]
     subprocess.run([*run, "init"], capture_output=True, check=True)
     assert subprocess.run([*run, "plan", "-detailed-exitcode"], capture_output=True).returncode == 2
+
+
+def test_a_hostile_cli_config_at_the_old_shared_path_is_not_used() -> None:
+    """Another local user could pre-create the old fixed /tmp file with dev_overrides; it must never be read."""
+    hostile = Path(tempfile.gettempdir()) / "fgtha-empty.tfrc"
+    hostile.unlink(missing_ok=True)
+    hostile.write_text('provider_installation {\n  dev_overrides { "x/y/z" = "/tmp/evil" }\n}\n')
+    try:
+        env = terraform_env({"HOME": "/root"})
+        chosen = Path(env["TF_CLI_CONFIG_FILE"])
+        assert chosen != hostile and "dev_overrides" not in chosen.read_text()
+        assert chosen.stat().st_uid == os.getuid() and stat.S_IMODE(chosen.stat().st_mode) == 0o600
+    finally:
+        hostile.unlink()

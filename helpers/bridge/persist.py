@@ -13,14 +13,13 @@ generates for the uplink (``10-netplan-<uplink>.network.d``) carries it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from ..configdrive import atomic_write_private
+from ..atomicfile import atomic_write
 from .config import BridgeConfig
 from .snapshot import AF_INET, AF_INET6, Address, Route, Snapshot
 
@@ -94,8 +93,7 @@ def write_files(root: Path, files: Files) -> list[Path]:
     for rel, (text, mode) in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_private(path, text.encode())
-        os.chmod(path, mode)
+        atomic_write(path, text.encode(), mode)
         written.append(path)
     return written
 

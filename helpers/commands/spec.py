@@ -10,9 +10,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from ..atomicfile import atomic_write
 from ..bootstrap import BootstrapSecrets, render_all
 from ..cli import err_console, report_spec_error
-from ..configdrive import atomic_write_private, write_config_drive
+from ..configdrive import write_config_drive
 from ..model import ClusterSpec, Unit, load_spec
 from ..problems import Problem, SpecError
 from ..secrets import resolve_secrets
@@ -101,7 +102,7 @@ def render(args: argparse.Namespace) -> int:
         args.output_dir.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
             target = args.output_dir / f"{name}.conf"
-            atomic_write_private(target, text.encode())
+            atomic_write(target, text.encode())
             console.print(f"wrote {escape(str(target))}")
         return 0
     for name, text in texts.items():
