@@ -59,30 +59,40 @@ def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> R
 
 
 def _bridge_findings(desired: list[BridgeConfig], netns: str | None) -> Iterable[Finding]:
+    """One finding a bridge: failing with the changes ``host apply`` would make, or ok with what is there."""
     try:
         with HostNetwork(netns) as host:
-            states = {cfg.name: host.read(cfg.name) for cfg in desired}
-    except BridgeError as exc:
+            try:
+                plan = host.plan(desired)
+            except BridgeError as exc:
+                yield from _refused(desired, exc)
+                return
+            for cfg in desired:
+                changes = [str(c) for c in plan if c.bridge == cfg.name]
+                yield Finding(f"bridge {cfg.name}", "fail", "; ".join(changes)) if changes else _summary(host, cfg.name)
+    except BridgeError as exc:  # the namespace or the host cannot be read
+        yield Finding("bridges", "fail", str(exc))
+
+
+def _refused(desired: list[BridgeConfig], exc: BridgeError) -> Iterable[Finding]:
+    """The planner refused the request: the bridge its message names fails, the others cannot be planned."""
+    named = next((c.name for c in desired if str(exc).startswith(f"bridge {c.name}:")), None)
+    if named is None:
         yield Finding("bridges", "fail", str(exc))
         return
     for cfg in desired:
-        state = states[cfg.name]
-        check = f"bridge {cfg.name}"
-        if state is None:
-            yield Finding(check, "fail", "does not exist")
-            continue
-        problems = []
-        if cfg.uplink and state.uplink != cfg.uplink:
-            problems.append(f"uplink {cfg.uplink} is not enslaved")
-        if cfg.uplink and cfg.promiscuous and not state.promiscuous:
-            problems.append(f"uplink {cfg.uplink} is not promiscuous (broadcast heartbeat needs it)")
-        if cfg.mtu and state.mtu != cfg.mtu:
-            problems.append(f"mtu is {state.mtu}, the spec says {cfg.mtu}")
-        if state.stp != cfg.stp:
-            problems.append(f"stp is {'on' if state.stp else 'off'}, the spec says {'on' if cfg.stp else 'off'}")
-        summary = ", ".join(filter(None, [f"uplink {state.uplink}" if state.uplink else "no uplink",
-                                          "promiscuous" if state.promiscuous else "", f"mtu {state.mtu}"]))
-        yield Finding(check, "fail", "; ".join(problems)) if problems else Finding(check, "ok", summary)
+        if cfg.name == named:
+            yield Finding(f"bridge {cfg.name}", "fail", str(exc))
+        else:
+            yield Finding(f"bridge {cfg.name}", "not checked", f"cannot be planned until bridge {named} is fixed")
+
+
+def _summary(host: HostNetwork, name: str) -> Finding:
+    """The passing finding of a bridge the plan leaves alone (so it exists)."""
+    state = host.read(name)
+    assert state is not None
+    parts = [f"uplink {state.uplink}" if state.uplink else "no uplink", "promiscuous" if state.promiscuous else "", f"mtu {state.mtu}"]
+    return Finding(f"bridge {name}", "ok", ", ".join(filter(None, parts)))
 
 
 def _run(netns: str | None, *cmd: str) -> subprocess.CompletedProcess[str] | None:

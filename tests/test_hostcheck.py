@@ -8,10 +8,12 @@ from conftest import EXAMPLES
 from netns import in_netns, ip
 
 from fgtha.bridge import HostNetwork, bridges_for_host
+from fgtha.cli import main
 from fgtha.hostcheck import check_host
 from fgtha.model import load_spec
 
-SPEC = load_spec(EXAMPLES / "broadcast-one-host.yaml")
+SPEC_PATH = str(EXAMPLES / "broadcast-one-host.yaml")
+SPEC = load_spec(SPEC_PATH)
 
 
 @pytest.fixture
@@ -40,8 +42,35 @@ def test_missing_bridge_and_promiscuity_are_reported(ready_host: str) -> None:
     report = check_host(SPEC, "kvm1", ready_host)
     assert not report.ready
     detail = {f.check: f.detail for f in report.findings}
-    assert "enp1s0 is not promiscuous" in detail["bridge br-ext"]
-    assert detail["bridge br-hb1"] == "does not exist"
+    assert "set enp1s0 promiscuous on" in detail["bridge br-ext"]
+    assert detail["bridge br-hb1"].startswith("create bridge br-hb1")
+
+
+@pytest.mark.parametrize(("device", "bridge"), [("br-hb1", "br-hb1"), ("enp2s0", "br-int")])
+def test_a_link_set_down_by_hand_fails_until_host_apply(ready_host: str, device: str, bridge: str) -> None:
+    ip("link", "set", device, "down", netns=ready_host)
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert _status(report, f"bridge {bridge}") == "fail" and not report.ready
+    assert next(f.detail for f in report.findings if f.check == f"bridge {bridge}") == f"set {device} up"
+    assert _status(report, "bridge br-ext") == "ok"
+    assert main(["host", "apply", SPEC_PATH, "--host", "kvm1", "--netns", ready_host]) == 0
+    assert check_host(SPEC, "kvm1", ready_host).ready
+
+
+def test_a_lost_uplink_record_fails_until_host_apply(ready_host: str) -> None:
+    ip("link", "set", "br-int", "alias", "", netns=ready_host)
+    report = check_host(SPEC, "kvm1", ready_host)
+    assert "record on br-int: " in next(f.detail for f in report.findings if f.check == "bridge br-int")
+    assert main(["host", "apply", SPEC_PATH, "--host", "kvm1", "--netns", ready_host]) == 0
+    assert check_host(SPEC, "kvm1", ready_host).ready
+
+
+def test_a_missing_uplink_fails_its_bridge(ready_host: str) -> None:
+    ip("link", "del", "enp2s0", netns=ready_host)
+    report = check_host(SPEC, "kvm1", ready_host)
+    detail = {f.check: f.detail for f in report.findings}
+    assert _status(report, "bridge br-int") == "fail" and "uplink 'enp2s0' does not exist" in detail["bridge br-int"]
+    assert _status(report, "bridge br-ext") == "not checked" and not report.ready
 
 
 def test_br_netfilter_with_forward_drop_is_a_trap(ready_host: str) -> None:

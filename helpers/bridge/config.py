@@ -50,10 +50,10 @@ class BridgeError(Exception):
 
 
 def bridges_for_host(spec: ClusterSpec, host_name: str) -> list[BridgeConfig]:
-    """The desired bridges of one host of a validated spec (promiscuity as the model derives it)."""
-    known = [h.name for h in spec.hosts]
-    if host_name not in known:
-        raise KeyError(f"no host {host_name!r} in the spec; hosts are: {', '.join(known)}")
+    """The desired bridges of one host of a validated spec (promiscuity as the model derives it).
+
+    ``KeyError`` naming the known hosts when the spec has no such host.
+    """
     host = spec.host(host_name)
     return [
         BridgeConfig(

@@ -10,8 +10,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host
+from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
+from ..bridge.planner import make_plan
 from ..cli import err_console
 from ..model import ClusterSpec, load_spec
+from ..problems import Problem, SpecError
 
 console = Console(highlight=False, soft_wrap=True)
 STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
@@ -42,12 +46,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--netns", metavar="NS", help="act inside this named network namespace")
 
 
-def _load(args: argparse.Namespace) -> ClusterSpec | None:
+def _load(args: argparse.Namespace) -> ClusterSpec:
+    """The spec, once it is known to have the ``--host`` given (a ``--host`` problem naming the hosts otherwise)."""
     spec = load_spec(args.spec)
-    known = [h.name for h in spec.hosts]
-    if args.host not in known:
-        err_console.print(f"[bold red]error[/] --host: no host {escape(args.host)!r} in the spec; hosts are: {escape(', '.join(known))}")
-        return None
+    try:
+        spec.host(args.host)
+    except KeyError as exc:
+        raise SpecError([Problem("--host", str(exc.args[0]))]) from None
     return spec
 
 
@@ -55,10 +60,7 @@ def check(args: argparse.Namespace) -> int:
     """Print the readiness report; exit 0 when ready, 1 when not, 2 on bad input."""
     from ..hostcheck import check_host
 
-    spec = _load(args)
-    if spec is None:
-        return 2
-    report = check_host(spec, args.host, args.netns)
+    report = check_host(_load(args), args.host, args.netns)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return 0 if report.ready else 1
@@ -74,14 +76,8 @@ def check(args: argparse.Namespace) -> int:
 
 def apply(args: argparse.Namespace) -> int:
     """Print the plan, apply it (unless --dry-run), and with --persist write the configuration files."""
-    from ..bridge import BridgeError, HostNetwork, bridges_for_host
-    from ..bridge.persist import detect_format, observed_addressing, render, write_files
-
-    spec = _load(args)
-    if spec is None:
-        return 2
-    desired = bridges_for_host(spec, args.host)
-    files = {}
+    desired = bridges_for_host(_load(args), args.host)
+    files: Files = {}
     if args.persist:
         try:
             fmt = detect_format(args.root) if args.format == "auto" else args.format
@@ -90,9 +86,10 @@ def apply(args: argparse.Namespace) -> int:
             return 2
     try:
         with HostNetwork(args.netns) as host:
+            snapshot = host.snapshot()
             if args.persist:  # addresses and routes as they are before the apply moves them
-                files = render(fmt, desired, observed_addressing(host.snapshot(), desired))
-            plan = host.plan(desired)
+                files = render(fmt, desired, observed_addressing(snapshot, desired))
+            plan = make_plan(snapshot, desired)
             _print_plan(args.host, plan)
             if not args.dry_run and not plan.empty:
                 host.apply(desired)
@@ -100,22 +97,23 @@ def apply(args: argparse.Namespace) -> int:
         err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         return 1
     if files:
-        _persist(args, fmt, files, write_files)
+        _persist(args, fmt, files)
     return 0
 
 
-def _print_plan(host: str, plan: object) -> None:
-    lines = str(plan).splitlines()
-    console.print(f"[bold]host {escape(host)}[/]: {len(lines) if lines != ['no changes'] else 0} change(s)")
-    for line in lines:
-        console.print(f"  {escape(line)}")
+def _print_plan(host: str, plan: Plan) -> None:
+    console.print(f"[bold]host {escape(host)}[/]: {len(plan)} change(s)")
+    if plan.empty:
+        console.print("  no changes")
+    for change in plan:
+        console.print(f"  {escape(str(change))}")
 
 
-def _persist(args: argparse.Namespace, fmt: str, files: dict[str, tuple[str, int]], write_files: object) -> None:
+def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
     if args.dry_run:
         for rel, (text, mode) in files.items():
             console.print(f"[bold]would write {escape(str(args.root / rel))}[/] (mode {mode:o}, {fmt})")
             console.print(escape(text), markup=True)
         return
-    for path in write_files(args.root, files):  # type: ignore[operator]
+    for path in write_files(args.root, files):
         console.print(f"wrote {escape(str(path))}")
