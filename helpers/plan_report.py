@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-HOST_NETWORK_PREFIX = "kvmhost_"
+HOST_NETWORK_TYPES = frozenset({"kvmhost_bridge"})  # resources that change a KVM host's network
 SENSITIVE = "(sensitive)"
 UNKNOWN = "(known after apply)"
 _VALUE_WIDTH = 60
@@ -152,7 +152,7 @@ def stack_section(name: str, plan: Mapping[str, Any]) -> str:
         lines += ["No changes.", ""]
         return "\n".join(lines)
     replaced = [c for c in found if c.kind == "replace"]
-    host = [c for c in found if c.type.startswith(HOST_NETWORK_PREFIX) and c.type != "kvmhost_config_drive"]
+    host = [c for c in found if c.type in HOST_NETWORK_TYPES]
     if replaced:
         lines.append("> **Replacements** (destroyed and created again):")
         lines += [f"> - `{c.address}`" + (f" because of `{c.reason}`" if c.reason else "") for c in replaced]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..atomicfile import atomic_write
-from ..bootstrap import BootstrapSecrets, render_all
+from ..bootstrap import BootstrapSecrets, render_unit
 from ..cli import err_console, report_spec_error
 from ..configdrive import write_config_drive
 from ..model import ClusterSpec, Unit, load_spec
@@ -95,9 +95,9 @@ def _placeholders(spec: ClusterSpec) -> BootstrapSecrets:
 def render(args: argparse.Namespace) -> int:
     """Render one unit's or every unit's bootstrap, to stdout or to files."""
     spec = load_spec(args.spec)
-    names = [_select_unit(spec, args.unit).name] if args.unit else [u.name for u in spec.units]
+    units = [_select_unit(spec, args.unit)] if args.unit else list(spec.units)
     secrets = _placeholders(spec) if args.redact else resolve_secrets(spec, prompt=True)
-    texts = {name: text for name, text in render_all(spec, secrets).items() if name in names}
+    texts = {unit.name: render_unit(spec, unit, secrets) for unit in units}
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
@@ -129,7 +129,7 @@ def iso(args: argparse.Namespace) -> int:
     unit = _select_unit(spec, args.unit)
     license_text = _read_license(spec, unit)
     secrets = resolve_secrets(spec, prompt=True)
-    user_data = render_all(spec, secrets)[unit.name]
+    user_data = render_unit(spec, unit, secrets)
     try:
         info = write_config_drive(args.output, user_data, license_text)
     except OSError as exc:
