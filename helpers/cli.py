@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from .problems import SpecError
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 def report_spec_error(exc: SpecError) -> None:
     """Print every problem of an invalid spec as ``path: message``."""
     for problem in exc.problems:
-        err_console.print(f"[bold red]error[/] {problem.path}: {problem.message}", markup=True)
+        err_console.print(f"[bold red]error[/] {escape(str(problem))}", markup=True)
     err_console.print(f"{len(exc.problems)} problem(s); nothing was written.")
 
 
