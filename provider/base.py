@@ -51,7 +51,10 @@ def guarded(operation: str, *, keep: int | None) -> Callable[[F], F]:
             except AttributeProblem as problem:
                 ctx.diagnostics.add_error(f"{ctx.type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
             except Exception as exc:  # every failure becomes a diagnostic, never a bare plugin error
-                log.exception("%s %s failed", ctx.type_name, operation)
+                if self.LOG_DETAILS:
+                    log.exception("%s %s failed", ctx.type_name, operation)
+                else:  # the message or a traceback's locals could carry a sensitive value
+                    log.error("%s %s failed: %s", ctx.type_name, operation, type(exc).__name__)
                 attribute = getattr(exc, "field", None) or self.attribute_named_in(str(exc))
                 ctx.diagnostics.add_error(
                     f"{ctx.type_name}: {operation} failed" + (f" ({attribute})" if attribute else ""),
@@ -70,6 +73,8 @@ class KvmhostResource(Resource):
 
     #: Values an attribute takes when the configuration leaves it unset (optional+computed with a default).
     DEFAULTS: dict[str, Any] = {}
+    #: False for resources with sensitive attributes: a failure is logged (to Terraform's log) by exception type only.
+    LOG_DETAILS = True
 
     def __init__(self, provider: Any) -> None:
         self.provider = provider

@@ -4,38 +4,41 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
 from tf.iface import Config, CreateContext, DeleteContext, ImportContext, PlanContext, ReadContext, State, UpdateContext
 from tf.schema import Attribute, Schema
 from tf.types import Bool, Number, String, Unknown
 
+from fgtha.bridge.config import BridgeConfig
+from fgtha.bridge.validate import problems
+from fgtha.names import ifname_problem
+
 from .base import AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
 
 if TYPE_CHECKING:
-    from fgtha.bridge import BridgeConfig, BridgeState, HostNetwork
+    from fgtha.bridge import BridgeState, HostNetwork
+
+#: The attributes that are fields of the helper's BridgeConfig.
+CONFIG_FIELDS = tuple(f.name for f in fields(BridgeConfig))
 
 log = logging.getLogger("kvmhost.bridge")
 
-IFNAMSIZ = 15  # the kernel's limit on an interface name, without the NUL
 #: Terraform applies resources in parallel; one host change at a time from this process (the library's lock is per host).
 _apply_lock = threading.Lock()
 
 
-def check_ifname(attribute: str, value: Any) -> None:
-    """Raise AttributeProblem when ``value`` cannot be a Linux interface name."""
-    if not isinstance(value, str) or is_unknown(value):
-        return
-    if not value or len(value) > IFNAMSIZ:
-        raise AttributeProblem(attribute, f"{value!r} must be 1 to {IFNAMSIZ} characters (the kernel's limit)")
-    if value in (".", "..") or any(c in value for c in "/: \t\n"):
-        raise AttributeProblem(attribute, f"{value!r} is not a valid interface name (no '/', ':', spaces)")
+def config_problems(values: Config) -> list[AttributeProblem]:
+    """Every problem of a bridge configuration (or planned state) that needs no host; unknown values are skipped."""
+    cfg = BridgeConfig(**{name: values.get(name) for name in CONFIG_FIELDS})
+    return [AttributeProblem(field, message) for field, message in problems(cfg)]
 
 
 class BridgeResource(KvmhostResource):
     """A bridge with an optional uplink; read reports the real host state so plans show drift."""
 
-    DEFAULTS = {"promiscuous": False, "stp": False, "migrate_addresses": False}
+    DEFAULTS = {f.name: f.default for f in fields(BridgeConfig) if f.default not in (MISSING, None)}
 
     @classmethod
     def get_name(cls) -> str:
@@ -66,28 +69,10 @@ class BridgeResource(KvmhostResource):
     # ---- configuration ------------------------------------------------------------------------------------------
     def validate(self, diags: Any, type_name: str, config: Config) -> None:
         super().validate(diags, type_name, config)  # type: ignore[misc]
-        try:
-            self.check_config(config)
-        except AttributeProblem as problem:
+        for problem in config_problems(config):
             diags.add_error(f"{type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
 
-    @staticmethod
-    def check_config(config: Config) -> None:
-        """Every rule that needs only the configuration; the first problem raises AttributeProblem."""
-        check_ifname("name", config.get("name"))
-        check_ifname("uplink", config.get("uplink"))
-        name, uplink, mtu = config.get("name"), config.get("uplink"), config.get("mtu")
-        if uplink is not None and uplink == name:
-            raise AttributeProblem("uplink", "the uplink cannot be the bridge itself")
-        if mtu is not None and not is_unknown(mtu) and (mtu != int(mtu) or not 68 <= mtu <= 65535):
-            raise AttributeProblem("mtu", f"{mtu} is not an MTU (a whole number from 68 to 65535)")
-        for flag in ("promiscuous", "migrate_addresses"):
-            if config.get(flag) is True and uplink is None:
-                raise AttributeProblem(flag, f"{flag} needs an uplink")
-
     def desired(self, state: State) -> BridgeConfig:
-        from fgtha.bridge import BridgeConfig
-
         mtu = state.get("mtu")
         return BridgeConfig(
             name=state["name"],
@@ -112,7 +97,9 @@ class BridgeResource(KvmhostResource):
         if config.get("mtu") is None:
             planned["mtu"] = Unknown if uplink_changes else prior["mtu"]  # type: ignore[index]
         planned["mac"] = Unknown if uplink_changes else prior["mac"]  # type: ignore[index]
-        self.check_config(planned)
+        found = config_problems(planned)
+        if found:
+            raise found[0]
         if all_known(planned[k] for k in ("name", "uplink", "promiscuous", "stp", "migrate_addresses")):
             with self.host() as net:
                 net.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell (uplink missing ...)
@@ -160,7 +147,9 @@ class BridgeResource(KvmhostResource):
 
     @guarded("import", keep=None)
     def import_(self, ctx: ImportContext, id: str) -> State | None:
-        check_ifname("name", id)
+        problem = ifname_problem(id)
+        if problem:
+            raise AttributeProblem("name", problem)
         with self.host() as net:
             real = net.read(id)
         if real is None:

@@ -34,6 +34,8 @@ def file_sha256(path: str) -> str | None:
 class ConfigDriveResource(KvmhostResource):
     """A config drive file; read compares its SHA-256 so a deleted or altered file is planned for re-creation."""
 
+    LOG_DETAILS = False
+
     @classmethod
     def get_name(cls) -> str:
         return "config_drive"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tf.iface import Config, DataSource, Provider, Resource
@@ -10,12 +9,12 @@ from tf.schema import Attribute, Schema
 from tf.types import String
 from tf.utils import Diagnostics
 
+from fgtha.bridge import netns_exists
+
 from . import SOURCE_ADDRESS
 from .base import is_unknown
 from .bridge import BridgeResource
 from .config_drive import ConfigDriveResource
-
-NETNS_DIR = "/var/run/netns"
 
 
 class KvmhostProvider(Provider):
@@ -54,8 +53,8 @@ class KvmhostProvider(Provider):
         if is_unknown(netns):
             diags.add_error("kvmhost: netns: must be known before apply", "Use a literal namespace name.", path=["netns"])
             return
-        if netns and not os.path.exists(os.path.join(NETNS_DIR, netns)):
-            diags.add_error("kvmhost: netns: no such network namespace", f"{netns!r} is not in {NETNS_DIR}.", path=["netns"])
+        if netns and not netns_exists(netns):
+            diags.add_error("kvmhost: netns: no such network namespace", f"no network namespace named {netns!r}.", path=["netns"])
             return
         self.netns = netns or None
 

@@ -132,9 +132,10 @@ def test_missing_namespace_is_a_clear_error() -> None:
 
 
 def test_kernel_failure_rolls_back(netns: str) -> None:
-    veth_uplink(netns, "up0")
+    veth_uplink(netns, "low0")
+    ip("link", "add", "up0", "link", "low0", "type", "macvlan", netns=netns)  # its MTU cannot exceed low0's 1500
     before = ip_state(netns)
-    with HostNetwork(netns) as host, pytest.raises(BridgeError, match="set up0 mtu 70000") as caught:
-        host.apply([BridgeConfig("br0", uplink="up0", promiscuous=True, mtu=70000)])
+    with HostNetwork(netns) as host, pytest.raises(BridgeError, match="set up0 mtu 9000") as caught:
+        host.apply([BridgeConfig("br0", uplink="up0", promiscuous=True, mtu=9000)])
     assert caught.value.rolled_back is True
     assert ip_state(netns) == before

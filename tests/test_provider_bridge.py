@@ -154,7 +154,7 @@ def test_migrate_addresses_keeps_the_host_reachable(tmp_path: Path, host: str, p
 @pytest.mark.parametrize(
     ("bridge", "provider", "message"),
     [
-        ({"name": "br-name-far-too-long"}, {}, "kvmhost_bridge: name: 'br-name-far-too-long' must be 1 to 15"),
+        ({"name": "br-name-far-too-long"}, {}, "kvmhost_bridge: name: 'br-name-far-too-long' is longer than 15"),
         ({"name": "br-ext", "uplink": "eth-missing"}, {}, "uplink 'eth-missing' does not exist"),
         ({"name": "br-ext", "promiscuous": True}, {}, "kvmhost_bridge: promiscuous: promiscuous needs an uplink"),
         ({"name": "br-ext", "mtu": 20}, {}, "kvmhost_bridge: mtu: 20 is not an MTU"),

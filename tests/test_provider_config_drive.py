@@ -152,3 +152,20 @@ def test_refined_unknown_user_data_is_planned_then_applied(tmp_path: Path, provi
     expected = f"# follows {state[ADDR]['sha256']}\n"
     assert iso_file(tmp_path / "b.iso", "/openstack/latest/user_data", tmp_path / "ud") == expected
     assert tf.plan().code == 0
+
+
+def test_failed_write_logs_only_the_exception_type(tmp_path: Path, provider_env: dict[str, str], provider_log: Path) -> None:
+    """The provider's stderr is Terraform's log: a failure there names its kind, never its text or a traceback."""
+    image = tmp_path / "fgt-a.iso"
+    image.mkdir()
+    (image / "keep").write_text("x")  # a folder in the way: the rename fails
+    tf = Terraform(tmp_path / "tf", provider_env)
+    tf.write(drive_config(image))
+    tf.init()
+    logged_before = len(provider_log.read_text())
+    applied = tf.run("apply", "-auto-approve", "-no-color", check=False)
+    assert applied.code == 1 and "kvmhost_config_drive: create failed" in applied.stderr
+    log = provider_log.read_text()[logged_before:]
+    assert "kvmhost_config_drive create failed: IsADirectoryError" in log
+    assert "Traceback" not in log and "Is a directory" not in log
+    assert not any(s in log + applied.output for s in ("S3CRET-USERDATA", "L1CENCE-S3CRET"))

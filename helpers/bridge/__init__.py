@@ -7,6 +7,7 @@ so importing this package stays cheap (the Terraform provider starts often).
 from .changes import Change
 from .config import BridgeConfig, BridgeError, BridgeState, bridges_for_host
 from .host import HostNetwork
+from .netns import netns_exists
 from .planner import Plan
 
-__all__ = ["BridgeConfig", "BridgeError", "BridgeState", "Change", "HostNetwork", "Plan", "bridges_for_host"]
+__all__ = ["BridgeConfig", "BridgeError", "BridgeState", "Change", "HostNetwork", "Plan", "bridges_for_host", "netns_exists"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .changes import Change
 from .config import BridgeConfig, BridgeError, BridgeState
 from .lock import host_lock
+from .netns import netns_exists
 from .planner import Plan, bridge_state, make_plan
 from .snapshot import Snapshot, read_snapshot
 
@@ -45,9 +46,9 @@ class HostNetwork:
 
     def _open(self) -> Netlink:
         if self._nl is None:
-            from .netlink import NETNS_DIR, Netlink  # pyroute2 is heavy: imported on first use only
+            from .netlink import Netlink  # pyroute2 is heavy: imported on first use only
 
-            if self.netns and not os.path.exists(os.path.join(NETNS_DIR, self.netns)):
+            if self.netns and not netns_exists(self.netns):
                 raise BridgeError(f"network namespace {self.netns!r} does not exist")
             self._nl = Netlink(self.netns)
         return self._nl

@@ -32,10 +32,10 @@ from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.marshal import MarshalRtnl
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
+from .netns import NETNS_DIR
 from .snapshot import AF_INET, RT_TABLE_MAIN, RTN_UNICAST, Address, Route
 
 CLONE_NEWNET = 0x40000000
-NETNS_DIR = "/var/run/netns"
 _RECV_SIZE = 1 << 20  # larger than any rtnetlink datagram, so nothing is truncated
 NLMSG_HEADER = struct.Struct("=IHHII")  # length, type, flags, sequence number, port id
 _ERRNO = struct.Struct("=i")  # nlmsgerr: the negative errno (0 for an ack) after the header

@@ -8,6 +8,7 @@ from .changes import AddressChange, Change, CreateBridge, DeleteBridge, RouteCha
 from .config import BridgeConfig, BridgeError, BridgeState
 from .record import UplinkRecord, uplink_of
 from .snapshot import Link, Snapshot
+from .validate import problems
 
 
 class Plan:
@@ -74,17 +75,15 @@ def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Se
         raise BridgeError(f"bridge {name}: both desired and absent")
     uplinks = [c.uplink for c in desired if c.uplink]
     for cfg in desired:
+        problem = next(problems(cfg), None)
+        if problem:
+            raise BridgeError(f"bridge {cfg.name}: {problem[1]}", field=problem[0])
         link = snapshot.links.get(cfg.name)
         if link is not None and link.kind != "bridge":
             raise BridgeError(f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge", field="name")
         if cfg.uplink is None:
-            if cfg.promiscuous or cfg.migrate_addresses:
-                field = "promiscuous" if cfg.promiscuous else "migrate_addresses"
-                raise BridgeError(f"bridge {cfg.name}: {field} needs an uplink", field=field)
             continue
         up = snapshot.links.get(cfg.uplink)
-        if cfg.uplink == cfg.name:
-            raise BridgeError(f"bridge {cfg.name}: uplink cannot be the bridge itself", field="uplink")
         if up is None:
             raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} does not exist", field="uplink")
         if up.kind == "bridge":
