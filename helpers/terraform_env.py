@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,5 +43,13 @@ def terraform_env(base: Mapping[str, str] | None = None, *, cli_config: str | Pa
         env["TF_CLI_CONFIG_FILE"] = _empty_cli_config()
     home = env.get("HOME")
     if not home or not os.access(home, os.W_OK):
-        env["HOME"] = tempfile.gettempdir()
+        env["HOME"] = _private_home()
     return env
+
+
+@functools.cache
+def _private_home() -> str:
+    """A HOME of this process's own (mkdtemp, mode 0700, removed at exit), never a shared folder."""
+    path = tempfile.mkdtemp(prefix="fgtha-home-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
