@@ -14,6 +14,7 @@ import yaml
 
 from conftest import EXAMPLES, REPO
 from netns import ip
+from tfharness import installed_provider
 
 CDKTF = REPO / "node_modules" / ".bin" / "cdktf"
 VENV_BIN = REPO / ".venv" / "bin"
@@ -34,20 +35,9 @@ app.synth()
 pytestmark = pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not installed: run `make setup`")
 
 
-def _provider_cli_config(folder: Path) -> Path:
-    """A filesystem mirror holding terraform-provider-kvmhost and a CLI config that selects it."""
-    from tf.runner import install_provider
-
-    from fgtha_provider import SOURCE_ADDRESS, VERSION
-
-    host, namespace, name = SOURCE_ADDRESS.split("/")
-    install_provider(host, namespace, name, VERSION, folder / "mirror", VENV_BIN / "terraform-provider-kvmhost")
-    config = folder / "terraform.tfrc"
-    config.write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{folder / "mirror"}"\n'
-        f'    include = ["{host}/*/*"]\n  }}\n  direct {{\n    exclude = ["{host}/*/*"]\n  }}\n}}\n'
-    )
-    return config
+def _provider_cli_config(folder: Path) -> str:
+    """The CLI config that `fgtha provider install` writes for a filesystem mirror holding kvmhost."""
+    return installed_provider(folder / "mirror")["TF_CLI_CONFIG_FILE"]
 
 
 @pytest.fixture
@@ -61,7 +51,7 @@ def project(tmp_path: Path, netns: str) -> tuple[Path, dict[str, str]]:
     env = {
         **os.environ,
         "FGTHA_TEST_NETNS": netns,
-        "TF_CLI_CONFIG_FILE": str(_provider_cli_config(tmp_path)),
+        "TF_CLI_CONFIG_FILE": _provider_cli_config(tmp_path),
         "TERRAFORM_BINARY_NAME": str(VENV_BIN / "fgtha-terraform"),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "CHECKPOINT_DISABLE": "1",
@@ -99,7 +89,7 @@ def test_the_kvmhost_schema_subset_matches_the_real_provider(tmp_path: Path) -> 
     """constructs/schemas/kvmhost.schema.json is hand-written: compare it with `terraform providers schema -json`."""
     from fgtha_constructs.schema_check import SCHEMA_DIR
 
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(_provider_cli_config(tmp_path)), "CHECKPOINT_DISABLE": "1"}
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": _provider_cli_config(tmp_path), "CHECKPOINT_DISABLE": "1"}
     source = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
     (tmp_path / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {"kvmhost": {"source": source}}}}))
     tf = [str(VENV_BIN / "fgtha-terraform"), f"-chdir={tmp_path}"]
