@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fgtha.model import load_spec
+from fgtha.spec.model import load_spec
 from fgtha_constructs.cdk import App
 from fgtha_stacks.cluster_stacks import add_cluster
 

@@ -15,9 +15,10 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from fgtha.bootstrap import BootstrapSecrets, render_all
 from fgtha.configdrive import build_config_drive
-from fgtha.model import ClusterSpec, parse_spec
+from fgtha.fortios.bootstrap import render_all
+from fgtha.fortios.secrets import BootstrapSecrets
+from fgtha.spec.model import ClusterSpec, parse_spec
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "unicast-two-hosts.yaml"
 SECRETS = BootstrapSecrets(ha_password="bench-ha-password", admin_password="bench-admin-password")
@@ -58,14 +59,20 @@ def run(texts: list[str]) -> dict[str, float]:
     t_validate, specs = timed(validate, texts)
     t_render, rendered = timed(render, specs)
     t_pack, _ = timed(pack, rendered)
-    return {"validate": t_validate, "render": t_render, "pack (2 ISOs/pair)": t_pack,
-            "total": t_validate + t_render + t_pack}
+    return {
+        "validate": t_validate,
+        "render": t_render,
+        "pack (2 ISOs/pair)": t_pack,
+        "total": t_validate + t_render + t_pack,
+    }
 
 
 def main() -> None:
     run(spec_texts(1, offset=10_000))  # warm up: imports, template compilation
-    one = {phase: statistics.median(r[phase] for r in (run(spec_texts(1, offset=k)) for k in range(5)))
-           for phase in ("validate", "render", "pack (2 ISOs/pair)", "total")}
+    one = {
+        phase: statistics.median(r[phase] for r in (run(spec_texts(1, offset=k)) for k in range(5)))
+        for phase in ("validate", "render", "pack (2 ISOs/pair)", "total")
+    }
     many = run(spec_texts(PAIRS, offset=1000))
     table = Table(title=f"bootstrap: 1 pair vs {PAIRS} pairs ({PAIRS} specs)")
     table.add_column("phase")

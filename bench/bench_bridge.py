@@ -88,7 +88,9 @@ def main() -> int:
     noop = _noop_reapply(10)
     console = Console()
     console.print(table)
-    console.print(f"no-change re-apply of 10 bridges (open, lock, read, diff, verify, close; median of 7): {noop * 1000:.1f} ms (target < 50 ms)")
+    console.print(
+        f"no-change re-apply of 10 bridges (open, lock, read, diff, verify, close; median of 7): {noop * 1000:.1f} ms (target < 50 ms)"
+    )
     return 0 if ok and noop < 0.05 else 1
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from netns import ip, temporary_netns  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from tfharness import PROVIDER, Terraform, installed_provider, provider_block, reattached_provider  # noqa: E402
 
-from fgtha.terraform_env import terraform_env  # noqa: E402
-from netns import ip, temporary_netns  # noqa: E402
+from fgtha.terraform.env import terraform_env  # noqa: E402
 
 RUNS = 7
 BRIDGES = 10
@@ -38,7 +38,9 @@ def python_start() -> float:
 def provider_start() -> float:
     """Seconds from spawning the provider to its handshake line on stdout."""
     start = time.perf_counter()
-    proc = subprocess.Popen([PROVIDER], env=terraform_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [PROVIDER], env=terraform_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - start
@@ -63,7 +65,11 @@ def no_change_plan(tf: Terraform) -> float:
 def plan_times(netns: str, work: Path) -> dict[str, float]:
     config = {
         **provider_block(netns=netns),
-        "resource": {"kvmhost_bridge": {f"b{i}": {"name": f"br{i}", "uplink": f"up{i}", "promiscuous": True} for i in range(BRIDGES)}},
+        "resource": {
+            "kvmhost_bridge": {
+                f"b{i}": {"name": f"br{i}", "uplink": f"up{i}", "promiscuous": True} for i in range(BRIDGES)
+            }
+        },
     }
     for i in range(BRIDGES):
         ip("link", "add", f"up{i}", "type", "veth", "peer", "name", f"up{i}p", netns=netns)
@@ -72,10 +78,14 @@ def plan_times(netns: str, work: Path) -> dict[str, float]:
     installed.write(config)
     installed.init()
     installed.apply()
-    times["terraform plan, 10 bridges, no change (provider started by Terraform)"] = median(lambda: no_change_plan(installed), 3)
+    times["terraform plan, 10 bridges, no change (provider started by Terraform)"] = median(
+        lambda: no_change_plan(installed), 3
+    )
     with reattached_provider() as env:
         reattached = Terraform(work / "installed", env)
-        times["terraform plan, 10 bridges, no change (provider reattached, --dev)"] = median(lambda: no_change_plan(reattached), 3)
+        times["terraform plan, 10 bridges, no change (provider reattached, --dev)"] = median(
+            lambda: no_change_plan(reattached), 3
+        )
     installed.destroy()
     return times
 

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
 import sys, yaml
-from fgtha.model import ClusterSpec
+from fgtha.spec.model import ClusterSpec
 from fgtha_constructs.cdk import App, TerraformStack
 from fgtha_stacks.cluster_stacks import add_cluster
 count, outdir = int(sys.argv[1]), sys.argv[2]

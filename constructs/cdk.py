@@ -20,6 +20,7 @@ from cdktf import (
     TerraformVariableValidationConfig,
     Testing,
 )
+
 from constructs import Construct
 
 __all__ = [

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fgtha.model import ClusterSpec, Port, Unit
+from fgtha.spec.model import ClusterSpec, Port, Unit
 
 from . import secret_inputs
-from .cdk import Construct
-from .kvmhost import KvmhostConfigDrive, KvmhostProvider
-from .libvirt import (
+from .bindings.kvmhost import KvmhostConfigDrive, KvmhostProvider
+from .bindings.libvirt import (
     BackingStore,
     Devices,
     Disk,
@@ -30,6 +29,7 @@ from .libvirt import (
     VolumeFormat,
     VolumeTarget,
 )
+from .cdk import Construct
 
 QCOW2 = VolumeFormat("qcow2")
 RAW = VolumeFormat("raw")

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from fgtha.model import ClusterSpec
+from fgtha.spec.model import ClusterSpec
 
+from .bindings.kvmhost import KvmhostProvider
+from .bindings.libvirt import LibvirtProvider
 from .cdk import Construct, TerraformVariable
 from .fortigate_vm import FortiGateVm
 from .ha_settings import HaSettings
 from .host_bridge import HostNetwork
-from .kvmhost import KvmhostProvider
-from .libvirt import LibvirtProvider
 from .secret_inputs import SecretVariables, var_ref
 
 #: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
@@ -61,7 +61,9 @@ class ClusterHaSettings(Construct):
             description="Skip TLS verification of the units' REST API (only for self-signed lab certificates)",
         )
         self.units = {
-            unit.name: HaSettings(self, unit.name, spec=spec, unit=unit, insecure=var_ref(INSECURE_VARIABLE), variables=variables)
+            unit.name: HaSettings(
+                self, unit.name, spec=spec, unit=unit, insecure=var_ref(INSECURE_VARIABLE), variables=variables
+            )
             for unit in spec.units
         }
 
@@ -71,7 +73,9 @@ class FortiGateHaCluster(Construct):
 
     def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, netns: str | None = None) -> None:
         super().__init__(scope, id)
-        self.networks = {h.name: HostNetwork(self, f"network_{h.name}", spec=spec, host=h, netns=netns) for h in spec.hosts}
+        self.networks = {
+            h.name: HostNetwork(self, f"network_{h.name}", spec=spec, host=h, netns=netns) for h in spec.hosts
+        }
         self.vms = ClusterUnits(self, "units", spec=spec)
         self.ha = ClusterHaSettings(self, "ha", spec=spec)
         for network in self.networks.values():

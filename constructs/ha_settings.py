@@ -8,12 +8,19 @@ management port's address and gateway, the host name.
 
 from __future__ import annotations
 
-from fgtha.fortios_forms import MGMT_ALLOWACCESS, enable
-from fgtha.model import ClusterSpec, Unit
+from fgtha.fortios.forms import MGMT_ALLOWACCESS, enable
+from fgtha.spec.model import ClusterSpec, Unit
 
 from . import secret_inputs
+from .bindings.fortios import (
+    FortiosProvider,
+    FortiosSystemGlobal,
+    FortiosSystemHa,
+    FortiosSystemInterface,
+    HaMgmtInterface,
+)
 from .cdk import Construct
-from .fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
+
 
 def token_variable_name(unit: Unit) -> str:
     """The sensitive variable that holds the unit's REST API token (``TF_VAR_<name>``)."""

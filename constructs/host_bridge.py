@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fgtha.bridge import BridgeConfig, bridges_for_host
-from fgtha.model import ClusterSpec, Host
+from fgtha.spec.model import ClusterSpec, Host
 
+from .bindings.kvmhost import KvmhostBridge, KvmhostProvider
 from .cdk import Construct
-from .kvmhost import KvmhostBridge, KvmhostProvider
 
 
 class HostBridge(KvmhostBridge):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fgtha.bootstrap import BootstrapSecrets, render_unit
-from fgtha.facts import HA_PASSWORD_MAX
-from fgtha.model import ClusterSpec, SecretRef, Unit
+from fgtha.fortios.bootstrap import render_unit
+from fgtha.fortios.secrets import BootstrapSecrets
+from fgtha.spec.facts import HA_PASSWORD_MAX
+from fgtha.spec.model import ClusterSpec, SecretRef, Unit
 
 from .cdk import Construct, TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 
@@ -42,7 +43,7 @@ class SecretVariables:
         self._names: set[str] = set()
 
     @classmethod
-    def of(cls, scope: Construct) -> "SecretVariables":
+    def of(cls, scope: Construct) -> SecretVariables:
         """The registry of the stack that ``scope`` belongs to (or is)."""
         stack = scope if isinstance(scope, TerraformStack) else TerraformStack.of(scope)
         registry = getattr(stack, "_fgtha_secret_variables", None)
@@ -55,10 +56,14 @@ class SecretVariables:
         """``${var.<name>}`` of the stack's variable ``name``, created on first use with ``rules`` besides quotability."""
         if name not in self._names:
             validation = [
-                TerraformVariableValidationConfig(condition=r.condition.replace("%s", name), error_message=r.error_message)
+                TerraformVariableValidationConfig(
+                    condition=r.condition.replace("%s", name), error_message=r.error_message
+                )
                 for r in (_QUOTABLE, *rules)
             ]
-            TerraformVariable(self.stack, name, type="string", sensitive=True, description=description, validation=validation)
+            TerraformVariable(
+                self.stack, name, type="string", sensitive=True, description=description, validation=validation
+            )
             self._names.add(name)
         return var_ref(name)
 

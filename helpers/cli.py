@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from .problems import SpecError
+from .spec.problems import SpecError
 
 #: Modules under fgtha.commands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host", "provider")
@@ -20,9 +20,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every command group registered."""
-    parser = argparse.ArgumentParser(
-        prog="fgtha", description="FortiGate-VM FGCP high availability on KVM, as code."
-    )
+    parser = argparse.ArgumentParser(prog="fgtha", description="FortiGate-VM FGCP high availability on KVM, as code.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"fgtha.commands.{name}").register(sub)

@@ -50,19 +50,24 @@ def _fixed_clock() -> Iterator[None]:
     import pycdlib.pycdlib
     import pycdlib.utils
 
-    clock_users = (pycdlib.dates, pycdlib.headervd, pycdlib.pycdlib, pycdlib.utils)  # each reads "now" through its `time`
+    clock_users = (
+        pycdlib.dates,
+        pycdlib.headervd,
+        pycdlib.pycdlib,
+        pycdlib.utils,
+    )  # each reads "now" through its `time`
     clock = types.SimpleNamespace(**{name: getattr(time, name) for name in dir(time) if not name.startswith("__")})
     clock.time = lambda: FIXED_EPOCH
     clock.localtime = time.gmtime
     with _clock_lock:
-        saved = [(module, getattr(module, "time")) for module in clock_users]
+        saved = [(module, getattr(module, "time")) for module in clock_users]  # noqa: B009
         for module, _ in saved:
-            setattr(module, "time", clock)
+            setattr(module, "time", clock)  # noqa: B010
         try:
             yield
         finally:
             for module, original in saved:
-                setattr(module, "time", original)
+                setattr(module, "time", original)  # noqa: B010
 
 
 def _meta_data(has_license: bool) -> bytes:

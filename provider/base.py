@@ -49,7 +49,11 @@ def guarded(operation: str, *, keep: int | None) -> Callable[[F], F]:
             try:
                 return method(self, ctx, *args)
             except AttributeProblem as problem:
-                ctx.diagnostics.add_error(f"{ctx.type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
+                ctx.diagnostics.add_error(
+                    f"{ctx.type_name}: {problem.attribute}: {problem.message}",
+                    problem.message,
+                    path=[problem.attribute],
+                )
             except Exception as exc:  # every failure becomes a diagnostic, never a bare plugin error
                 if self.LOG_DETAILS:
                     log.exception("%s %s failed", ctx.type_name, operation)

@@ -13,7 +13,7 @@ from tf.types import Bool, Number, String, Unknown
 
 from fgtha.bridge.config import BridgeConfig
 from fgtha.bridge.validate import problems
-from fgtha.names import ifname_problem
+from fgtha.spec.names import ifname_problem
 
 from .base import AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
 
@@ -50,11 +50,35 @@ class BridgeResource(KvmhostResource):
             version=1,
             attributes=[
                 Attribute("id", String(), description="The bridge name.", computed=True),
-                Attribute("name", String(), description="Bridge name (at most 15 characters).", required=True, requires_replace=True),
+                Attribute(
+                    "name",
+                    String(),
+                    description="Bridge name (at most 15 characters).",
+                    required=True,
+                    requires_replace=True,
+                ),
                 Attribute("uplink", String(), description="Interface to enslave to the bridge.", optional=True),
-                Attribute("promiscuous", Bool(), description="Put the uplink in promiscuous mode (default false).", optional=True, computed=True),
-                Attribute("stp", Bool(), description="Spanning tree on the bridge (default false).", optional=True, computed=True),
-                Attribute("mtu", Number(), description="Bridge MTU; unset: whatever the kernel and the uplink give, not managed.", optional=True, computed=True),
+                Attribute(
+                    "promiscuous",
+                    Bool(),
+                    description="Put the uplink in promiscuous mode (default false).",
+                    optional=True,
+                    computed=True,
+                ),
+                Attribute(
+                    "stp",
+                    Bool(),
+                    description="Spanning tree on the bridge (default false).",
+                    optional=True,
+                    computed=True,
+                ),
+                Attribute(
+                    "mtu",
+                    Number(),
+                    description="Bridge MTU; unset: whatever the kernel and the uplink give, not managed.",
+                    optional=True,
+                    computed=True,
+                ),
                 Attribute(
                     "migrate_addresses",
                     Bool(),
@@ -70,7 +94,9 @@ class BridgeResource(KvmhostResource):
     def validate(self, diags: Any, type_name: str, config: Config) -> None:
         super().validate(diags, type_name, config)  # type: ignore[misc]
         for problem in config_problems(config):
-            diags.add_error(f"{type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute])
+            diags.add_error(
+                f"{type_name}: {problem.attribute}: {problem.message}", problem.message, path=[problem.attribute]
+            )
 
     def desired(self, state: State) -> BridgeConfig:
         mtu = state.get("mtu")
@@ -102,7 +128,9 @@ class BridgeResource(KvmhostResource):
             raise found[0]
         if all_known(planned[k] for k in ("name", "uplink", "promiscuous", "stp", "migrate_addresses")):
             with self.host() as net:
-                net.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell (uplink missing ...)
+                net.plan(
+                    [self.desired(planned)]
+                )  # raises BridgeError for what only the host can tell (uplink missing ...)
         return planned
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------

@@ -46,9 +46,27 @@ class ConfigDriveResource(KvmhostResource):
             version=1,
             attributes=[
                 Attribute("id", String(), description="The image path.", computed=True),
-                Attribute("path", String(), description="Absolute path of the image to write.", required=True, requires_replace=True),
-                Attribute("user_data", String(), description="FortiOS day-0 configuration (openstack/latest/user_data).", required=True, sensitive=True),
-                Attribute("license", String(), description="FortiGate-VM licence file content (openstack/content/0000).", optional=True, sensitive=True),
+                Attribute(
+                    "path",
+                    String(),
+                    description="Absolute path of the image to write.",
+                    required=True,
+                    requires_replace=True,
+                ),
+                Attribute(
+                    "user_data",
+                    String(),
+                    description="FortiOS day-0 configuration (openstack/latest/user_data).",
+                    required=True,
+                    sensitive=True,
+                ),
+                Attribute(
+                    "license",
+                    String(),
+                    description="FortiGate-VM licence file content (openstack/content/0000).",
+                    optional=True,
+                    sensitive=True,
+                ),
                 Attribute("sha256", String(), description="SHA-256 of the image (hex).", computed=True),
                 Attribute("size", Number(), description="Size of the image in bytes.", computed=True),
             ],
@@ -58,9 +76,15 @@ class ConfigDriveResource(KvmhostResource):
         super().validate(diags, type_name, config)
         path = config.get("path")
         if isinstance(path, str) and not is_unknown(path) and not os.path.isabs(path):
-            diags.add_error(f"{type_name}: path: must be absolute", f"{path!r} is relative; give an absolute path.", path=["path"])
+            diags.add_error(
+                f"{type_name}: path: must be absolute", f"{path!r} is relative; give an absolute path.", path=["path"]
+            )
         if config.get("user_data") == "":
-            diags.add_error(f"{type_name}: user_data: must not be empty", "The unit boots with no configuration.", path=["user_data"])
+            diags.add_error(
+                f"{type_name}: user_data: must not be empty",
+                "The unit boots with no configuration.",
+                path=["user_data"],
+            )
 
     def explain(self, exc: Exception) -> str:
         """Failure detail with no value of the sensitive attributes in it (only the exception's kind and errno text)."""
@@ -72,7 +96,9 @@ class ConfigDriveResource(KvmhostResource):
     def plan_change(self, ctx: PlanContext, prior: State | None, proposed: State, config: Config) -> State:
         planned = dict(proposed)
         planned["id"] = planned["path"]
-        content_changes = prior is None or any(prior[k] != planned[k] or is_unknown(planned[k]) for k in SECRET_ATTRIBUTES)
+        content_changes = prior is None or any(
+            prior[k] != planned[k] or is_unknown(planned[k]) for k in SECRET_ATTRIBUTES
+        )
         if content_changes:
             planned["sha256"] = Unknown
             planned["size"] = Unknown

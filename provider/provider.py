@@ -32,8 +32,15 @@ class KvmhostProvider(Provider):
     def get_provider_schema(self, diags: Diagnostics) -> Schema:
         return Schema(
             attributes=[
-                Attribute("netns", String(), description="Act inside this named network namespace instead of the host's.", optional=True),
-                Attribute("ssh", String(), description="Run on a remote host over SSH (not implemented yet).", optional=True),
+                Attribute(
+                    "netns",
+                    String(),
+                    description="Act inside this named network namespace instead of the host's.",
+                    optional=True,
+                ),
+                Attribute(
+                    "ssh", String(), description="Run on a remote host over SSH (not implemented yet).", optional=True
+                ),
             ]
         )
 
@@ -46,15 +53,21 @@ class KvmhostProvider(Provider):
             )
         netns = config.get("netns")
         if isinstance(netns, str) and (not netns or "/" in netns):
-            diags.add_error("kvmhost: netns: not a namespace name", f"{netns!r} is not a valid namespace name.", path=["netns"])
+            diags.add_error(
+                "kvmhost: netns: not a namespace name", f"{netns!r} is not a valid namespace name.", path=["netns"]
+            )
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
         netns = config.get("netns")
         if is_unknown(netns):
-            diags.add_error("kvmhost: netns: must be known before apply", "Use a literal namespace name.", path=["netns"])
+            diags.add_error(
+                "kvmhost: netns: must be known before apply", "Use a literal namespace name.", path=["netns"]
+            )
             return
         if netns and not netns_exists(netns):
-            diags.add_error("kvmhost: netns: no such network namespace", f"no network namespace named {netns!r}.", path=["netns"])
+            diags.add_error(
+                "kvmhost: netns: no such network namespace", f"no network namespace named {netns!r}.", path=["netns"]
+            )
             return
         self.netns = netns or None
 

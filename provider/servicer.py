@@ -20,7 +20,9 @@ from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
 class KvmhostServicer(ProviderServicer):
     """ProviderServicer whose PlanResourceChange delegates to ``resource.plan_change(ctx, prior, proposed, config)``."""
 
-    def PlanResourceChange(self, request: pb.PlanResourceChange.Request, context: Any) -> pb.PlanResourceChange.Response:
+    def PlanResourceChange(
+        self, request: pb.PlanResourceChange.Request, context: Any
+    ) -> pb.PlanResourceChange.Response:
         response = pb.PlanResourceChange.Response
         diags = Diagnostics()
         type_name = request.type_name
@@ -38,7 +40,9 @@ class KvmhostServicer(ProviderServicer):
         replace = [
             _to_attribute_path([name])
             for name, attr in attrs.items()
-            if prior is not None and attr.requires_replace and not attr.type.semantically_equal(prior.get(name), planned.get(name))
+            if prior is not None
+            and attr.requires_replace
+            and not attr.type.semantically_equal(prior.get(name), planned.get(name))
         ]
         return response(
             planned_state=_encode_state(attrs, blocks, planned, proposed_enc),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fgtha.model import ClusterSpec, Host
+from fgtha.spec.model import ClusterSpec, Host
 from fgtha_constructs.cdk import App, Construct, LocalBackend, TerraformStack
 from fgtha_constructs.ha_cluster import DEFAULT_DRIVE_DIR, ClusterHaSettings, ClusterUnits
 from fgtha_constructs.host_bridge import HostNetwork

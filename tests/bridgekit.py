@@ -28,9 +28,7 @@ def ip_state(netns: str) -> tuple[object, ...]:
     addrs = json.loads(ip("-j", "-4", "addr", "show", netns=netns).stdout)
     addr_view = sorted((a["ifname"], i["local"], i["prefixlen"]) for a in addrs for i in a.get("addr_info", []))
     routes = json.loads(ip("-j", "-4", "route", "show", "table", "main", netns=netns).stdout)
-    route_view = sorted(
-        (r["dst"], r.get("gateway"), r.get("dev"), r.get("metric"), r.get("protocol")) for r in routes
-    )
+    route_view = sorted((r["dst"], r.get("gateway"), r.get("dev"), r.get("metric"), r.get("protocol")) for r in routes)
     return tuple(link_view), tuple(addr_view), tuple(route_view)
 
 

@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 
 from fgtha_constructs import cdk
-from fgtha_constructs.fortios import FortiosProvider, FortiosSystemGlobal, FortiosSystemHa, FortiosSystemInterface, HaMgmtInterface
-from fgtha_constructs.kvmhost import KvmhostBridge, KvmhostConfigDrive, KvmhostProvider
-from fgtha_constructs.libvirt import (
+from fgtha_constructs.bindings.fortios import (
+    FortiosProvider,
+    FortiosSystemGlobal,
+    FortiosSystemHa,
+    FortiosSystemInterface,
+    HaMgmtInterface,
+)
+from fgtha_constructs.bindings.kvmhost import KvmhostBridge, KvmhostConfigDrive, KvmhostProvider
+from fgtha_constructs.bindings.libvirt import (
     BackingStore,
     Devices,
     Disk,
@@ -30,7 +36,7 @@ from fgtha_constructs.libvirt import (
     VolumeFormat,
     VolumeTarget,
 )
-from fgtha_constructs.schema_check import Schemas, stack_problems
+from fgtha_constructs.bindings.schema_check import Schemas, stack_problems
 
 SCHEMAS = Schemas()
 
@@ -45,14 +51,31 @@ def every_binding(stack: cdk.TerraformStack) -> None:
     libvirt = LibvirtProvider(stack, "lv", uri="qemu:///system", alias="kvm1")
     LibvirtPool(stack, "pool", provider=libvirt, name="fgt", type="dir", target=PoolTarget("/var/lib/fgt"))
     image = LibvirtVolume(
-        stack, "disk", provider=libvirt, name="a.qcow2", pool="default", target=VolumeTarget(VolumeFormat("qcow2")),
+        stack,
+        "disk",
+        provider=libvirt,
+        name="a.qcow2",
+        pool="default",
+        target=VolumeTarget(VolumeFormat("qcow2")),
         backing_store=BackingStore("/img/fortios.qcow2", VolumeFormat("qcow2")),
     )
     LibvirtDomain(
-        stack, "vm", provider=libvirt, name="a", memory=2048, memory_unit="MiB", vcpu=1,
+        stack,
+        "vm",
+        provider=libvirt,
+        name="a",
+        memory=2048,
+        memory_unit="MiB",
+        vcpu=1,
         devices=Devices(
             disks=(Disk(source=DiskSource(file=DiskSourceFile(image.path)), target=DiskTarget("vda", "virtio")),),
-            interfaces=(Interface(InterfaceSource(bridge=SourceBridge("br0")), InterfaceMac("52:54:00:00:00:01"), InterfaceModel("virtio")),),
+            interfaces=(
+                Interface(
+                    InterfaceSource(bridge=SourceBridge("br0")),
+                    InterfaceMac("52:54:00:00:00:01"),
+                    InterfaceModel("virtio"),
+                ),
+            ),
         ),
     )
     kvm = KvmhostProvider(stack, "kh", netns="ns1")
@@ -60,8 +83,18 @@ def every_binding(stack: cdk.TerraformStack) -> None:
     KvmhostConfigDrive(stack, "cd", provider=kvm, path="/tmp/a.iso", user_data="config system global\nend\n")
     fortios = FortiosProvider(stack, "fo", alias="a", hostname="192.0.2.1", token="${var.t}")
     FortiosSystemHa(
-        stack, "ha", provider=fortios, group_id=1, group_name="g", mode="a-p", hbdev="port3 50", monitor="port1",
-        password="${var.p}", session_pickup="enable", override="disable", priority=200,
+        stack,
+        "ha",
+        provider=fortios,
+        group_id=1,
+        group_name="g",
+        mode="a-p",
+        hbdev="port3 50",
+        monitor="port1",
+        password="${var.p}",
+        session_pickup="enable",
+        override="disable",
+        priority=200,
         ha_mgmt_interfaces=(HaMgmtInterface(id=1, interface="port4"),),
     )
     FortiosSystemInterface(stack, "if", provider=fortios, name="port4", ip="192.0.2.1/24")

@@ -8,22 +8,20 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLES, REPO
-from fgtha.bootstrap import BootstrapSecrets, fortios_quote, render_all, render_unit
-from fgtha.model import ClusterSpec, load_spec
-from fgtha.problems import SpecError
-from fgtha.secrets import resolve_secrets
 from test_model_rules import BROADCAST, UNICAST, mutate
+
+from fgtha.fortios.bootstrap import fortios_quote, render_all, render_unit
+from fgtha.fortios.secrets import BootstrapSecrets, resolve_secrets
+from fgtha.spec.model import ClusterSpec, load_spec
+from fgtha.spec.problems import SpecError
 
 GOLDEN = REPO / "tests" / "golden"
 FAKE = BootstrapSecrets(ha_password="golden-ha-password", admin_password="golden-admin-password")
 EXAMPLE_NAMES = (UNICAST, BROADCAST)
 
 #: Lines that may differ between units: settings FortiOS does not synchronize.
-NOT_SYNCHRONIZED = re.compile(
-    r"^\s+set (hostname|priority|override|ip|gateway|unicast-hb-peerip) "
-)
+NOT_SYNCHRONIZED = re.compile(r"^\s+set (hostname|priority|override|ip|gateway|unicast-hb-peerip) ")
 
 
 def spec_of(name: str) -> ClusterSpec:
@@ -40,11 +38,13 @@ def test_matches_the_golden_files(name: str) -> None:
 
 def test_output_is_identical_across_processes() -> None:
     code = (
-        "from fgtha.model import load_spec; from fgtha.bootstrap import BootstrapSecrets, render_all;"
+        "from fgtha.spec.model import load_spec; from fgtha.fortios.bootstrap import render_all; from fgtha.fortios.secrets import BootstrapSecrets;"
         f"print(''.join(render_all(load_spec({str(EXAMPLES / (UNICAST + '.yaml'))!r}), BootstrapSecrets('x', 'y')).values()), end='')"
     )
     runs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": seed}
+        ).stdout
         for seed in ("1", "2")
     }
     assert runs == {"".join(render_all(spec_of(UNICAST), BootstrapSecrets("x", "y")).values())}
@@ -56,7 +56,12 @@ def _differing_lines(a: str, b: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("name", "changes"),
-    [(UNICAST, {}), (BROADCAST, {}), (UNICAST, {"units[1].mgmt_gateway": "192.0.2.254"}), (BROADCAST, {"units[1].mgmt_gateway": None})],
+    [
+        (UNICAST, {}),
+        (BROADCAST, {}),
+        (UNICAST, {"units[1].mgmt_gateway": "192.0.2.254"}),
+        (BROADCAST, {"units[1].mgmt_gateway": None}),
+    ],
 )
 def test_units_differ_only_in_settings_fortios_does_not_synchronize(name: str, changes: dict[str, object]) -> None:
     spec = ClusterSpec.model_validate(mutate(name, changes))

@@ -107,9 +107,19 @@ def test_hand_made_bridge_reports_its_uplink_and_taps(netns: str) -> None:
             "bridge br0: uplink 'up0' is already a port of 'other'",
             "uplink",
         ),
-        ([("link", "add", "br0", "type", "veth", "peer", "name", "br0p")], [BridgeConfig("br0")], "bridge br0: the name is taken by a veth device", "name"),
+        (
+            [("link", "add", "br0", "type", "veth", "peer", "name", "br0p")],
+            [BridgeConfig("br0")],
+            "bridge br0: the name is taken by a veth device",
+            "name",
+        ),
         ([], [BridgeConfig("br0", promiscuous=True)], "bridge br0: promiscuous needs an uplink", "promiscuous"),
-        ([], [BridgeConfig("br0", uplink="up0"), BridgeConfig("br1", uplink="up0")], "bridge br0: uplink 'up0' is given to more than one bridge", "uplink"),
+        (
+            [],
+            [BridgeConfig("br0", uplink="up0"), BridgeConfig("br1", uplink="up0")],
+            "bridge br0: uplink 'up0' is given to more than one bridge",
+            "uplink",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_any_change(

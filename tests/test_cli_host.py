@@ -27,7 +27,9 @@ def test_check_apply_check(host_ns: str, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["host", "check", SPEC, "--host", "kvm1", "--netns", host_ns, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     br_ext = next(f for f in report["findings"] if f["check"] == "bridge br-ext")
-    assert report["ready"] is False and br_ext["status"] == "fail" and br_ext["detail"].startswith("create bridge br-ext")
+    assert (
+        report["ready"] is False and br_ext["status"] == "fail" and br_ext["detail"].startswith("create bridge br-ext")
+    )
     before = ip_state(host_ns)
     assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--dry-run"]) == 0
     assert "set enp1s0 promiscuous on" in capsys.readouterr().out
@@ -47,7 +49,20 @@ def test_apply_failure_says_rolled_back(host_ns: str, capsys: pytest.CaptureFixt
 
 
 def test_persist_dry_run_and_write(host_ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--persist", "--format", "networkd", "--root", str(tmp_path)]
+    args = [
+        "host",
+        "apply",
+        SPEC,
+        "--host",
+        "kvm1",
+        "--netns",
+        host_ns,
+        "--persist",
+        "--format",
+        "networkd",
+        "--root",
+        str(tmp_path),
+    ]
     assert main([*args, "--dry-run"]) == 0
     assert "would write" in capsys.readouterr().out and not any(tmp_path.iterdir())
     assert main(args) == 0
@@ -57,5 +72,7 @@ def test_persist_dry_run_and_write(host_ns: str, tmp_path: Path, capsys: pytest.
 def test_unknown_host_and_undetectable_format(host_ns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["host", "check", SPEC, "--host", "nope", "--netns", host_ns]) == 2
     assert "no host 'nope'" in capsys.readouterr().err
-    assert main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--persist", "--root", str(tmp_path)]) == 2
+    assert (
+        main(["host", "apply", SPEC, "--host", "kvm1", "--netns", host_ns, "--persist", "--root", str(tmp_path)]) == 2
+    )
     assert "pass --format" in capsys.readouterr().err

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, REPO
 from test_model_rules import BROADCAST, UNICAST, mutate
 
@@ -21,7 +20,9 @@ SECRETS = {"TF_VAR_fgt_ha_password": "cli-ha-S3cret", "TF_VAR_fgt_admin_password
 def run(*args: str | Path, secrets: bool = False, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
     env.update(SECRETS if secrets else {})
-    return subprocess.run([str(FGTHA), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(FGTHA), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL
+    )
 
 
 def write_spec(folder: Path, data: dict[str, Any], name: str = "spec.yaml") -> Path:
@@ -50,13 +51,19 @@ def test_validate_reports_every_problem_as_path_message(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, mutate(UNICAST, {"units[1].heartbeat_ip": "10.9.0.2/30", "cluster.monitor": ["port9"]}))
     result = run("validate", spec)
     assert_clean_failure(result)
-    assert "units[1].heartbeat_ip: 10.9.0.2 is not in 10.255.0.0/30, the network of units[0].heartbeat_ip" in result.stderr
+    assert (
+        "units[1].heartbeat_ip: 10.9.0.2 is not in 10.255.0.0/30, the network of units[0].heartbeat_ip" in result.stderr
+    )
     assert "cluster.monitor[0]: 'port9' is not a port of the spec" in result.stderr
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read: No such file or directory"), ("cluster: [1,\n", "not valid YAML"), ("- a list\n", "must be a mapping")],
+    [
+        (None, "cannot read: No such file or directory"),
+        ("cluster: [1,\n", "not valid YAML"),
+        ("- a list\n", "must be a mapping"),
+    ],
 )
 def test_validate_unreadable_specs_without_traceback(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "broken.yaml"
@@ -133,7 +140,11 @@ def test_iso_writes_the_unit_drive_with_its_license(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = output.read_bytes()
     assert f"size {len(data)}" in result.stdout and hashlib.sha256(data).hexdigest() in result.stdout
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", output, "-extract", "/", tmp_path / "x"], capture_output=True, check=True)
+    subprocess.run(
+        ["xorriso", "-osirrox", "on", "-indev", output, "-extract", "/", tmp_path / "x"],
+        capture_output=True,
+        check=True,
+    )
     assert (tmp_path / "x/openstack/content/0000").read_text() == "LICENSE-TOKEN:0123456789ABCDEF\n"
     assert 'set hostname "fgt-a"' in (tmp_path / "x/openstack/latest/user_data").read_text()
     for value in SECRETS.values():

@@ -48,7 +48,11 @@ def test_rock_ridge_joliet_and_iso9660_names(drive_with_license: Path) -> None:
     expected = ["/openstack/content/0000", "/openstack/latest/meta_data.json", "/openstack/latest/user_data"]
     assert files_in(drive_with_license) == expected  # Rock Ridge
     assert files_in(drive_with_license, "norock") == expected  # Joliet
-    assert files_in(drive_with_license, "ecma119") == ["/OPENSTACK/CONTENT/0000", "/OPENSTACK/LATEST/META_DAT.JSO", "/OPENSTACK/LATEST/USER_DAT"]
+    assert files_in(drive_with_license, "ecma119") == [
+        "/OPENSTACK/CONTENT/0000",
+        "/OPENSTACK/LATEST/META_DAT.JSO",
+        "/OPENSTACK/LATEST/USER_DAT",
+    ]
 
 
 def test_contents_read_back(drive_with_license: Path, tmp_path: Path) -> None:
@@ -71,7 +75,9 @@ def test_byte_identical_across_time_and_time_zones() -> None:
     time.sleep(1.1)
     assert build_config_drive(USER_DATA, LICENSE) == first
     code = f"import sys; from fgtha.configdrive import build_config_drive; sys.stdout.buffer.write(build_config_drive({USER_DATA!r}, {LICENSE!r}))"
-    other_zone = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env={**os.environ, "TZ": "Asia/Kolkata"}).stdout
+    other_zone = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=True, env={**os.environ, "TZ": "Asia/Kolkata"}
+    ).stdout
     assert other_zone == first
     assert build_config_drive(USER_DATA + "x", LICENSE) != first
 

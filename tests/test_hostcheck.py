@@ -9,8 +9,8 @@ from netns import in_netns, ip
 
 from fgtha.bridge import HostNetwork, bridges_for_host
 from fgtha.cli import main
-from fgtha.hostcheck import check_host
-from fgtha.model import load_spec
+from fgtha.hostcheck.check import check_host
+from fgtha.spec.model import load_spec
 
 SPEC_PATH = str(EXAMPLES / "broadcast-one-host.yaml")
 SPEC = load_spec(SPEC_PATH)
@@ -77,7 +77,11 @@ def test_br_netfilter_with_forward_drop_is_a_trap(ready_host: str) -> None:
     if not in_netns(ready_host, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", check=False).returncode == 0:
         pytest.skip("net.bridge.* sysctls are missing: br_netfilter cannot load on this kernel")
     assert _status(check_host(SPEC, "kvm1", ready_host), "br_netfilter") == "warn"
-    in_netns(ready_host, "nft", "add table ip filter; add chain ip filter forward { type filter hook forward priority 0; policy drop; }")
+    in_netns(
+        ready_host,
+        "nft",
+        "add table ip filter; add chain ip filter forward { type filter hook forward priority 0; policy drop; }",
+    )
     report = check_host(SPEC, "kvm1", ready_host)
     assert _status(report, "br_netfilter") == "fail" and not report.ready
     in_netns(ready_host, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0")
@@ -94,12 +98,20 @@ def test_br_netfilter_with_forward_drop_is_a_trap(ready_host: str) -> None:
     ],
 )
 def test_nft_bridge_rules_that_drop_fgcp_frames(ready_host: str, rule: str, expected: str) -> None:
-    in_netns(ready_host, "nft", f"add table bridge filter; add chain bridge filter forward {{ type filter hook forward priority 0; }}; add rule bridge filter forward {rule}")
+    in_netns(
+        ready_host,
+        "nft",
+        f"add table bridge filter; add chain bridge filter forward {{ type filter hook forward priority 0; }}; add rule bridge filter forward {rule}",
+    )
     report = check_host(SPEC, "kvm1", ready_host)
     assert not report.ready
     assert expected in next(f.detail for f in report.findings if f.check == "nft bridge rules")
 
 
 def test_harmless_bridge_rule_passes(ready_host: str) -> None:
-    in_netns(ready_host, "nft", "add table bridge filter; add chain bridge filter forward { type filter hook forward priority 0; }; add rule bridge filter forward ether type 0x86dd drop")
+    in_netns(
+        ready_host,
+        "nft",
+        "add table bridge filter; add chain bridge filter forward { type filter hook forward priority 0; }; add rule bridge filter forward ether type 0x86dd drop",
+    )
     assert check_host(SPEC, "kvm1", ready_host).ready

@@ -1,4 +1,4 @@
-"""Every rule of helpers/rules.py and every field constraint of helpers/model.py: one breaking and one passing input."""
+"""Every rule of helpers/spec/rules.py and every field constraint of helpers/spec/model.py: one breaking and one passing input."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES
-from fgtha.model import ClusterSpec, load_spec
-from fgtha.problems import SpecError
+
+from fgtha.spec.model import ClusterSpec, load_spec
+from fgtha.spec.problems import SpecError
 
 UNICAST = "unicast-two-hosts"
 BROADCAST = "broadcast-one-host"
@@ -63,7 +63,9 @@ def _unit(name: str, host: str, mgmt: str, **extra: Any) -> dict[str, Any]:
 
 
 def _add_units(count: int) -> Callable[[list[Any]], list[Any]]:
-    return lambda units: units + [_unit(f"fgt-x{i}", "kvm1", f"192.0.2.{40 + i}/24", priority=10 + i) for i in range(count)]
+    return lambda units: (
+        units + [_unit(f"fgt-x{i}", "kvm1", f"192.0.2.{40 + i}/24", priority=10 + i) for i in range(count)]
+    )
 
 
 def _ports(count: int) -> Callable[[list[Any]], list[Any]]:
@@ -75,41 +77,163 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     # --- field constraints (model.py) ---
     (UNICAST, {"cluster.group_id": 1024}, "cluster.group_id", "less than or equal to 1023", {"cluster.group_id": 1023}),
     (UNICAST, {"cluster.group_id": -1}, "cluster.group_id", "greater than or equal to 0", {"cluster.group_id": 0}),
-    (UNICAST, {"cluster.group_name": "g" * 33}, "cluster.group_name", "at most 32 characters", {"cluster.group_name": "g" * 32}),
+    (
+        UNICAST,
+        {"cluster.group_name": "g" * 33},
+        "cluster.group_name",
+        "at most 32 characters",
+        {"cluster.group_name": "g" * 32},
+    ),
     (UNICAST, {"cluster.group_name": ""}, "cluster.group_name", "at least 1 character", {"cluster.group_name": "g"}),
-    (UNICAST, {"cluster.name": "-bad"}, "cluster.name", "must start with a letter or digit", {"cluster.name": "good-1"}),
-    (UNICAST, {"cluster.heartbeat": "multicast"}, "cluster.heartbeat", "'unicast' or 'broadcast'", {"cluster.heartbeat": "unicast"}),
-    (UNICAST, {"cluster.hb_interval": 21}, "cluster.hb_interval", "less than or equal to 20", {"cluster.hb_interval": 20}),
-    (UNICAST, {"cluster.hb_interval": 0}, "cluster.hb_interval", "greater than or equal to 1", {"cluster.hb_interval": 1}),
-    (UNICAST, {"cluster.hb_lost_threshold": 61}, "cluster.hb_lost_threshold", "less than or equal to 60", {"cluster.hb_lost_threshold": 60}),
+    (
+        UNICAST,
+        {"cluster.name": "-bad"},
+        "cluster.name",
+        "must start with a letter or digit",
+        {"cluster.name": "good-1"},
+    ),
+    (
+        UNICAST,
+        {"cluster.heartbeat": "multicast"},
+        "cluster.heartbeat",
+        "'unicast' or 'broadcast'",
+        {"cluster.heartbeat": "unicast"},
+    ),
+    (
+        UNICAST,
+        {"cluster.hb_interval": 21},
+        "cluster.hb_interval",
+        "less than or equal to 20",
+        {"cluster.hb_interval": 20},
+    ),
+    (
+        UNICAST,
+        {"cluster.hb_interval": 0},
+        "cluster.hb_interval",
+        "greater than or equal to 1",
+        {"cluster.hb_interval": 1},
+    ),
+    (
+        UNICAST,
+        {"cluster.hb_lost_threshold": 61},
+        "cluster.hb_lost_threshold",
+        "less than or equal to 60",
+        {"cluster.hb_lost_threshold": 60},
+    ),
     (UNICAST, {"cluster.colour": "red"}, "cluster.colour", "unknown field", {}),
     (UNICAST, {"image.log_disk_gib": 0}, "image.log_disk_gib", "greater than or equal to 1", {"image.log_disk_gib": 1}),
     (UNICAST, {"image.path": ""}, "image.path", "at least 1 character", {"image.path": "/x.qcow2"}),
     (UNICAST, {"units[0].priority": 256}, "units[0].priority", "less than or equal to 255", {"units[0].priority": 255}),
-    (UNICAST, {"ports[2].hb_priority": 513}, "ports[2].hb_priority", "less than or equal to 512", {"ports[2].hb_priority": 512}),
+    (
+        UNICAST,
+        {"ports[2].hb_priority": 513},
+        "ports[2].hb_priority",
+        "less than or equal to 512",
+        {"ports[2].hb_priority": 512},
+    ),
     (UNICAST, {"units[0].vcpu": 0}, "units[0].vcpu", "at least 1 vCPU", {"units[0].vcpu": 1}),
     (UNICAST, {"units[0].memory_mib": 2047}, "units[0].memory_mib", "at least 2048 MiB", {"units[0].memory_mib": 2048}),
     (UNICAST, {"units[0].name": "f" * 36}, "units[0].name", "at most 35 characters", {"units[0].name": "f" * 35}),
-    (UNICAST, {"units[0].mgmt_ip": "192.0.2.300/24"}, "units[0].mgmt_ip", "IPv4", {"units[0].mgmt_ip": "192.0.2.30/24"}),
+    (
+        UNICAST,
+        {"units[0].mgmt_ip": "192.0.2.300/24"},
+        "units[0].mgmt_ip",
+        "IPv4",
+        {"units[0].mgmt_ip": "192.0.2.30/24"},
+    ),
     (UNICAST, {"units[0].mgmt_ip": DELETE}, "units[0].mgmt_ip", "required field is missing", {}),
-    (UNICAST, {"hosts[0].bridges[0].name": "br-" + "e" * 13}, "hosts[0].bridges[0].name", "longer than 15 characters",
-     {"hosts[0].bridges[0].name": "br-" + "e" * 12, "hosts[1].bridges[0].name": "br-" + "e" * 12, "ports[0].bridge": "br-" + "e" * 12}),
-    (UNICAST, {"hosts[0].bridges[0].uplink": "en p1"}, "hosts[0].bridges[0].uplink", "not a valid interface name", {"hosts[0].bridges[0].uplink": "enp1s0.10"}),
-    (UNICAST, {"hosts[0].bridges[0].uplink": "enp1s0:1"}, "hosts[0].bridges[0].uplink", "not a valid interface name", {"hosts[0].bridges[0].uplink": "enp1s0_1"}),
-    (UNICAST, {"hosts[0].bridges[0].mtu": 67}, "hosts[0].bridges[0].mtu", "greater than or equal to 68", {"hosts[0].bridges[0].mtu": 9000}),
-    (UNICAST, {"ports[0].macvtap": "enp9s0"}, "ports[0]", "exactly one of 'bridge'", {"ports[0].bridge": DELETE, "ports[0].macvtap": "enp9s0"}),
-    (UNICAST, {"secrets.ha_password": "hunter2"}, "secrets.ha_password", "never a literal value", {"secrets.ha_password": {"env": "HA_PW"}}),
-    (UNICAST, {"secrets.ha_password": {"env": "A", "variable": "B"}}, "secrets.ha_password", "exactly one of 'variable' or 'env'", {"secrets.ha_password": {"variable": "B"}}),
-    (UNICAST, {"secrets.admin_password": {"env": "1bad"}}, "secrets.admin_password", "not a valid variable name", {"secrets.admin_password": {"env": "_ok1"}}),
+    (
+        UNICAST,
+        {"hosts[0].bridges[0].name": "br-" + "e" * 13},
+        "hosts[0].bridges[0].name",
+        "longer than 15 characters",
+        {
+            "hosts[0].bridges[0].name": "br-" + "e" * 12,
+            "hosts[1].bridges[0].name": "br-" + "e" * 12,
+            "ports[0].bridge": "br-" + "e" * 12,
+        },
+    ),
+    (
+        UNICAST,
+        {"hosts[0].bridges[0].uplink": "en p1"},
+        "hosts[0].bridges[0].uplink",
+        "not a valid interface name",
+        {"hosts[0].bridges[0].uplink": "enp1s0.10"},
+    ),
+    (
+        UNICAST,
+        {"hosts[0].bridges[0].uplink": "enp1s0:1"},
+        "hosts[0].bridges[0].uplink",
+        "not a valid interface name",
+        {"hosts[0].bridges[0].uplink": "enp1s0_1"},
+    ),
+    (
+        UNICAST,
+        {"hosts[0].bridges[0].mtu": 67},
+        "hosts[0].bridges[0].mtu",
+        "greater than or equal to 68",
+        {"hosts[0].bridges[0].mtu": 9000},
+    ),
+    (
+        UNICAST,
+        {"ports[0].macvtap": "enp9s0"},
+        "ports[0]",
+        "exactly one of 'bridge'",
+        {"ports[0].bridge": DELETE, "ports[0].macvtap": "enp9s0"},
+    ),
+    (
+        UNICAST,
+        {"secrets.ha_password": "hunter2"},
+        "secrets.ha_password",
+        "never a literal value",
+        {"secrets.ha_password": {"env": "HA_PW"}},
+    ),
+    (
+        UNICAST,
+        {"secrets.ha_password": {"env": "A", "variable": "B"}},
+        "secrets.ha_password",
+        "exactly one of 'variable' or 'env'",
+        {"secrets.ha_password": {"variable": "B"}},
+    ),
+    (
+        UNICAST,
+        {"secrets.admin_password": {"env": "1bad"}},
+        "secrets.admin_password",
+        "not a valid variable name",
+        {"secrets.admin_password": {"env": "_ok1"}},
+    ),
     (UNICAST, {"secrets.admin_password": DELETE}, "secrets.admin_password", "required field is missing", {}),
     # --- rules.py: unique_names ---
     (UNICAST, {"units[1].name": "fgt-a"}, "units[1].name", "already the name of units[0]", {"units[1].name": "fgt-c"}),
-    (UNICAST, {"hosts[1].name": "kvm1", "units[1].host": "kvm1"}, "hosts[1].name", "already the name of hosts[0]", {"hosts[1].name": "kvm3", "units[1].host": "kvm3"}),
+    (
+        UNICAST,
+        {"hosts[1].name": "kvm1", "units[1].host": "kvm1"},
+        "hosts[1].name",
+        "already the name of hosts[0]",
+        {"hosts[1].name": "kvm3", "units[1].host": "kvm3"},
+    ),
     (UNICAST, {"hosts[0].bridges[1].name": "br-ext"}, "hosts[0].bridges[1].name", "is already bridges[0]", {}),
-    (UNICAST, {"hosts[0].bridges[1].uplink": "enp1s0"}, "hosts[0].bridges[1].uplink", "a NIC joins one bridge only", {"hosts[0].bridges[1].uplink": "enp9s0"}),
-    (UNICAST, {"hosts[0].bridges[0].uplink": "br-ext"}, "hosts[0].bridges[0].uplink", "cannot be the bridge itself", {}),
-    (BROADCAST, {"hosts[0].bridges[2].migrate_addresses": True}, "hosts[0].bridges[2].migrate_addresses", "needs an uplink",
-     {"hosts[0].bridges[0].migrate_addresses": True}),
+    (
+        UNICAST,
+        {"hosts[0].bridges[1].uplink": "enp1s0"},
+        "hosts[0].bridges[1].uplink",
+        "a NIC joins one bridge only",
+        {"hosts[0].bridges[1].uplink": "enp9s0"},
+    ),
+    (
+        UNICAST,
+        {"hosts[0].bridges[0].uplink": "br-ext"},
+        "hosts[0].bridges[0].uplink",
+        "cannot be the bridge itself",
+        {},
+    ),
+    (
+        BROADCAST,
+        {"hosts[0].bridges[2].migrate_addresses": True},
+        "hosts[0].bridges[2].migrate_addresses",
+        "needs an uplink",
+        {"hosts[0].bridges[0].migrate_addresses": True},
+    ),
     # --- cluster_size ---
     (UNICAST, {"units": lambda u: u[:1]}, "units", "at least two units, found 1", {}),
     (UNICAST, {"units": _add_units(1)}, "units", "unicast heartbeat supports exactly 2", {}),
@@ -122,40 +246,140 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     (UNICAST, {"ports[1].port": "port7"}, "ports[1].port", "expected 'port2', found 'port7'", {}),
     # --- bridges_exist ---
     (UNICAST, {"ports[0].bridge": "br-nowhere"}, "ports[0].bridge", "'br-nowhere' is not defined on host 'kvm1'", {}),
-    (UNICAST, {"hosts[1].bridges": lambda b: b[1:]}, "ports[0].bridge", "not defined on host 'kvm2' (where units[1] runs)", {}),
+    (
+        UNICAST,
+        {"hosts[1].bridges": lambda b: b[1:]},
+        "ports[0].bridge",
+        "not defined on host 'kvm2' (where units[1] runs)",
+        {},
+    ),
     # --- heartbeat_ports ---
     (UNICAST, {"ports[2].heartbeat": False}, "ports", "no port has heartbeat: true", {}),
     (UNICAST, {"ports[3].ha_mgmt": False}, "ports", "no port has ha_mgmt: true", {}),
     (UNICAST, {"ports[1].ha_mgmt": True}, "ports[3].ha_mgmt", "only one HA management port", {}),
-    (BROADCAST, {"ports[3].ha_mgmt": True, "ports[4].ha_mgmt": False}, "ports[3].ha_mgmt", "cannot also be a heartbeat port", {}),
+    (
+        BROADCAST,
+        {"ports[3].ha_mgmt": True, "ports[4].ha_mgmt": False},
+        "ports[3].ha_mgmt",
+        "cannot also be a heartbeat port",
+        {},
+    ),
     # --- monitored_ports ---
-    (UNICAST, {"cluster.monitor": ["port9"]}, "cluster.monitor[0]", "'port9' is not a port of the spec", {"cluster.monitor": ["port1"]}),
+    (
+        UNICAST,
+        {"cluster.monitor": ["port9"]},
+        "cluster.monitor[0]",
+        "'port9' is not a port of the spec",
+        {"cluster.monitor": ["port1"]},
+    ),
     (UNICAST, {"cluster.monitor": ["port3"]}, "cluster.monitor[0]", "port3 is a heartbeat port", {}),
     (UNICAST, {"cluster.monitor": ["port4"]}, "cluster.monitor[0]", "port4 is the HA management port", {}),
-    (UNICAST, {"cluster.monitor": ["port1", "port1"]}, "cluster.monitor[1]", "port1 is listed twice", {"cluster.monitor": []}),
+    (
+        UNICAST,
+        {"cluster.monitor": ["port1", "port1"]},
+        "cluster.monitor[1]",
+        "port1 is listed twice",
+        {"cluster.monitor": []},
+    ),
     # --- management ---
-    (UNICAST, {"units[0].mgmt_ip": "192.0.2.0/24"}, "units[0].mgmt_ip", "network or broadcast address of 192.0.2.0/24", {"units[0].mgmt_ip": "192.0.2.254/24"}),
+    (
+        UNICAST,
+        {"units[0].mgmt_ip": "192.0.2.0/24"},
+        "units[0].mgmt_ip",
+        "network or broadcast address of 192.0.2.0/24",
+        {"units[0].mgmt_ip": "192.0.2.254/24"},
+    ),
     (UNICAST, {"units[1].mgmt_ip": "192.0.2.11/24"}, "units[1].mgmt_ip", "already the mgmt_ip of units[0]", {}),
-    (UNICAST, {"units[0].mgmt_gateway": "198.51.100.1"}, "units[0].mgmt_gateway", "not another address in 192.0.2.0/24", {"units[0].mgmt_gateway": DELETE}),
-    (UNICAST, {"units[0].mgmt_gateway": "192.0.2.11"}, "units[0].mgmt_gateway", "not another address in 192.0.2.0/24", {"units[0].mgmt_gateway": "192.0.2.254"}),
+    (
+        UNICAST,
+        {"units[0].mgmt_gateway": "198.51.100.1"},
+        "units[0].mgmt_gateway",
+        "not another address in 192.0.2.0/24",
+        {"units[0].mgmt_gateway": DELETE},
+    ),
+    (
+        UNICAST,
+        {"units[0].mgmt_gateway": "192.0.2.11"},
+        "units[0].mgmt_gateway",
+        "not another address in 192.0.2.0/24",
+        {"units[0].mgmt_gateway": "192.0.2.254"},
+    ),
     # --- unicast_heartbeat ---
     (UNICAST, {"units[1].heartbeat_ip": DELETE}, "units[1].heartbeat_ip", "required with unicast heartbeat", {}),
-    (UNICAST, {"units[0].heartbeat_ip": "10.255.0.0/30"}, "units[0].heartbeat_ip", "network or broadcast address", {"units[0].heartbeat_ip": "10.255.0.1/31", "units[1].heartbeat_ip": "10.255.0.0/31"}),
-    (UNICAST, {"units[0].heartbeat_ip": "192.0.2.101/24", "units[1].heartbeat_ip": "192.0.2.102/24"}, "units[0].heartbeat_ip", "overlaps the management network", {}),
-    (UNICAST, {"units[0].heartbeat_ip": "169.254.0.1/24", "units[1].heartbeat_ip": "169.254.0.2/24"}, "units[0].heartbeat_ip", "is link-local", {}),
-    (UNICAST, {"units[1].heartbeat_ip": "10.255.0.1/30"}, "units[1].heartbeat_ip", "already the heartbeat_ip of units[0]", {}),
-    (UNICAST, {"units[1].heartbeat_ip": "10.9.0.2/30"}, "units[1].heartbeat_ip", "10.9.0.2 is not in 10.255.0.0/30, the network of units[0].heartbeat_ip", {}),
+    (
+        UNICAST,
+        {"units[0].heartbeat_ip": "10.255.0.0/30"},
+        "units[0].heartbeat_ip",
+        "network or broadcast address",
+        {"units[0].heartbeat_ip": "10.255.0.1/31", "units[1].heartbeat_ip": "10.255.0.0/31"},
+    ),
+    (
+        UNICAST,
+        {"units[0].heartbeat_ip": "192.0.2.101/24", "units[1].heartbeat_ip": "192.0.2.102/24"},
+        "units[0].heartbeat_ip",
+        "overlaps the management network",
+        {},
+    ),
+    (
+        UNICAST,
+        {"units[0].heartbeat_ip": "169.254.0.1/24", "units[1].heartbeat_ip": "169.254.0.2/24"},
+        "units[0].heartbeat_ip",
+        "is link-local",
+        {},
+    ),
+    (
+        UNICAST,
+        {"units[1].heartbeat_ip": "10.255.0.1/30"},
+        "units[1].heartbeat_ip",
+        "already the heartbeat_ip of units[0]",
+        {},
+    ),
+    (
+        UNICAST,
+        {"units[1].heartbeat_ip": "10.9.0.2/30"},
+        "units[1].heartbeat_ip",
+        "10.9.0.2 is not in 10.255.0.0/30, the network of units[0].heartbeat_ip",
+        {},
+    ),
     # --- broadcast_heartbeat ---
-    (BROADCAST, {"units[0].heartbeat_ip": "10.255.0.1/30"}, "units[0].heartbeat_ip", "not used with broadcast heartbeat", {}),
-    (BROADCAST, {"hosts[0].bridges[0].promiscuous": False}, "hosts[0].bridges[0].promiscuous", "needs enp1s0 in promiscuous mode", {"hosts[0].bridges[0].promiscuous": True}),
-    (BROADCAST, {"ports[0].nwfilter": "clean-traffic"}, "ports[0].nwfilter", "drops frames from FGCP virtual MACs", {"ports[0].nwfilter": "allow-arp"}),
+    (
+        BROADCAST,
+        {"units[0].heartbeat_ip": "10.255.0.1/30"},
+        "units[0].heartbeat_ip",
+        "not used with broadcast heartbeat",
+        {},
+    ),
+    (
+        BROADCAST,
+        {"hosts[0].bridges[0].promiscuous": False},
+        "hosts[0].bridges[0].promiscuous",
+        "needs enp1s0 in promiscuous mode",
+        {"hosts[0].bridges[0].promiscuous": True},
+    ),
+    (
+        BROADCAST,
+        {"ports[0].nwfilter": "clean-traffic"},
+        "ports[0].nwfilter",
+        "drops frames from FGCP virtual MACs",
+        {"ports[0].nwfilter": "allow-arp"},
+    ),
     # --- hosts_are_linked ---
-    (UNICAST, {"hosts[1].bridges[2].uplink": DELETE}, "hosts[1].bridges[2].uplink", "heartbeat port port3 joins units on several hosts", {}),
+    (
+        UNICAST,
+        {"hosts[1].bridges[2].uplink": DELETE},
+        "hosts[1].bridges[2].uplink",
+        "heartbeat port port3 joins units on several hosts",
+        {},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "breaking", "path", "fragment", "passing"), ERRORS, ids=[f"{c[2]}:{c[3][:30]}" for c in ERRORS])
-def test_rule_breaks_and_passes(name: str, breaking: dict[str, Any], path: str, fragment: str, passing: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("name", "breaking", "path", "fragment", "passing"), ERRORS, ids=[f"{c[2]}:{c[3][:30]}" for c in ERRORS]
+)
+def test_rule_breaks_and_passes(
+    name: str, breaking: dict[str, Any], path: str, fragment: str, passing: dict[str, Any]
+) -> None:
     found = problems_of(mutate(name, breaking))
     assert any(p.startswith(f"{path}: ") and fragment in p for p in found), found
     assert problems_of(mutate(name, passing)) == []
@@ -164,13 +388,27 @@ def test_rule_breaks_and_passes(name: str, breaking: dict[str, Any], path: str, 
 WARNINGS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     (UNICAST, {}, "ports", "only port3 carries heartbeat", {"ports[1].heartbeat": True, "cluster.monitor": ["port1"]}),
     (UNICAST, {"units[1].priority": 200}, "units[1].priority", "same priority as units[0]", {}),
-    (UNICAST, {"units[0].license_file": "licenses/none.lic"}, "units[0].license_file", "does not exist yet", {"units[0].license_file": "unicast-two-hosts.yaml"}),
-    (UNICAST, {"hosts[1].bridges[0].uplink": DELETE}, "hosts[1].bridges[0].uplink", "data port port1 joins units on several hosts", {}),
+    (
+        UNICAST,
+        {"units[0].license_file": "licenses/none.lic"},
+        "units[0].license_file",
+        "does not exist yet",
+        {"units[0].license_file": "unicast-two-hosts.yaml"},
+    ),
+    (
+        UNICAST,
+        {"hosts[1].bridges[0].uplink": DELETE},
+        "hosts[1].bridges[0].uplink",
+        "data port port1 joins units on several hosts",
+        {},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "warning", "path", "fragment", "quiet"), WARNINGS, ids=[w[3][:30] for w in WARNINGS])
-def test_warning_shows_and_goes(name: str, warning: dict[str, Any], path: str, fragment: str, quiet: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warning_shows_and_goes(
+    name: str, warning: dict[str, Any], path: str, fragment: str, quiet: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(EXAMPLES)  # licence paths are relative to the spec's folder (here: cwd)
     assert any(w.startswith(f"{path}: ") and fragment in w for w in warnings_of(mutate(name, warning)))
     assert not any(w.startswith(f"{path}: ") and fragment in w for w in warnings_of(mutate(name, quiet)))
@@ -190,7 +428,12 @@ def test_python_construction_raises_spec_error_with_every_problem() -> None:
 
 
 def test_several_rule_problems_are_reported_at_once() -> None:
-    found = problems_of(mutate(UNICAST, {"units[1].heartbeat_ip": "10.9.0.2/30", "units[1].mgmt_ip": "192.0.2.11/24", "cluster.monitor": ["port9"]}))
+    found = problems_of(
+        mutate(
+            UNICAST,
+            {"units[1].heartbeat_ip": "10.9.0.2/30", "units[1].mgmt_ip": "192.0.2.11/24", "cluster.monitor": ["port9"]},
+        )
+    )
     assert {p.split(":")[0] for p in found} == {"units[1].heartbeat_ip", "units[1].mgmt_ip", "cluster.monitor[0]"}
 
 

@@ -31,7 +31,10 @@ from fgtha.bridge.persist import FORMATS, Addressing, detect_format, observed_ad
 from fgtha.bridge.snapshot import AF_INET, AF_INET6, Address, Link, Route, Snapshot
 from fgtha.cli import main
 
-BRIDGES = [BridgeConfig("br0", uplink="enp1s0", promiscuous=True, stp=True, mtu=9000, migrate_addresses=True), BridgeConfig("br-hb")]
+BRIDGES = [
+    BridgeConfig("br0", uplink="enp1s0", promiscuous=True, stp=True, mtu=9000, migrate_addresses=True),
+    BridgeConfig("br-hb"),
+]
 UPLINK_MAC = "52:54:00:12:34:56"
 STATIC, KERNEL, LINK, UNIVERSE = 4, 2, 253, 0
 
@@ -41,22 +44,30 @@ def _link(index: int, name: str, mac: str) -> Link:
 
 
 SNAPSHOT = Snapshot(
-    links={"lo": _link(1, "lo", "00:00:00:00:00:00"), "enp1s0": _link(2, "enp1s0", UPLINK_MAC), "enp9s0": _link(3, "enp9s0", "52:54:00:99:99:99")},
-    addresses=frozenset({
-        Address("enp1s0", AF_INET, "192.0.2.10/24", "192.0.2.255", UNIVERSE),
-        Address("enp1s0", AF_INET, "198.51.100.7/25", None, UNIVERSE, secondary=True),
-        Address("enp1s0", AF_INET6, "2001:db8::10/64", None, UNIVERSE),
-        Address("enp1s0", AF_INET6, "fe80::5054:ff:fe12:3456/64", None, LINK),
-        Address("enp9s0", AF_INET, "203.0.113.9/24", None, UNIVERSE),
-    }),
-    routes=frozenset({
-        Route("enp1s0", AF_INET, "default", "192.0.2.1", 100, STATIC, UNIVERSE, None),
-        Route("enp1s0", AF_INET, "192.0.2.0/24", None, None, KERNEL, LINK, "192.0.2.10"),
-        Route("enp1s0", AF_INET, "10.0.0.0/8", "192.0.2.254", None, STATIC, UNIVERSE, None),
-        Route("enp1s0", AF_INET, "172.16.0.0/12", None, 50, STATIC, LINK, None),
-        Route("enp1s0", AF_INET6, "default", "2001:db8::1", 1024, STATIC, UNIVERSE, None),
-        Route("enp9s0", AF_INET, "203.0.113.0/24", None, None, KERNEL, LINK, None),
-    }),
+    links={
+        "lo": _link(1, "lo", "00:00:00:00:00:00"),
+        "enp1s0": _link(2, "enp1s0", UPLINK_MAC),
+        "enp9s0": _link(3, "enp9s0", "52:54:00:99:99:99"),
+    },
+    addresses=frozenset(
+        {
+            Address("enp1s0", AF_INET, "192.0.2.10/24", "192.0.2.255", UNIVERSE),
+            Address("enp1s0", AF_INET, "198.51.100.7/25", None, UNIVERSE, secondary=True),
+            Address("enp1s0", AF_INET6, "2001:db8::10/64", None, UNIVERSE),
+            Address("enp1s0", AF_INET6, "fe80::5054:ff:fe12:3456/64", None, LINK),
+            Address("enp9s0", AF_INET, "203.0.113.9/24", None, UNIVERSE),
+        }
+    ),
+    routes=frozenset(
+        {
+            Route("enp1s0", AF_INET, "default", "192.0.2.1", 100, STATIC, UNIVERSE, None),
+            Route("enp1s0", AF_INET, "192.0.2.0/24", None, None, KERNEL, LINK, "192.0.2.10"),
+            Route("enp1s0", AF_INET, "10.0.0.0/8", "192.0.2.254", None, STATIC, UNIVERSE, None),
+            Route("enp1s0", AF_INET, "172.16.0.0/12", None, 50, STATIC, LINK, None),
+            Route("enp1s0", AF_INET6, "default", "2001:db8::1", 1024, STATIC, UNIVERSE, None),
+            Route("enp9s0", AF_INET, "203.0.113.0/24", None, None, KERNEL, LINK, None),
+        }
+    ),
 )
 ADDRESSING = observed_addressing(SNAPSHOT, BRIDGES)
 CIDRS = ["192.0.2.10/24", "198.51.100.7/25", "2001:db8::10/64"]
@@ -94,13 +105,22 @@ def test_observed_addressing_takes_what_the_migration_moves() -> None:
     br0 = ADDRESSING["br0"]
     assert set(ADDRESSING) == {"br0"}, "only migrating bridges carry addresses"
     assert [a.cidr for a in br0.addresses] == CIDRS, "global addresses only, IPv4 first, link-local left out"
-    assert {(r.dst, r.gateway) for r in br0.routes} == {("default", "192.0.2.1"), ("10.0.0.0/8", "192.0.2.254"),
-                                                       ("172.16.0.0/12", None), ("default", "2001:db8::1")}
+    assert {(r.dst, r.gateway) for r in br0.routes} == {
+        ("default", "192.0.2.1"),
+        ("10.0.0.0/8", "192.0.2.254"),
+        ("172.16.0.0/12", None),
+        ("default", "2001:db8::1"),
+    }
     assert br0.mac == UPLINK_MAC
-    moved = Snapshot(SNAPSHOT.links, frozenset(replace(a, dev="br0") for a in SNAPSHOT.addresses if a.dev == "enp1s0"),
-                     frozenset(replace(r, dev="br0") for r in SNAPSHOT.routes if r.dev == "enp1s0"))
+    moved = Snapshot(
+        SNAPSHOT.links,
+        frozenset(replace(a, dev="br0") for a in SNAPSHOT.addresses if a.dev == "enp1s0"),
+        frozenset(replace(r, dev="br0") for r in SNAPSHOT.routes if r.dev == "enp1s0"),
+    )
     for fmt in FORMATS:
-        assert render(fmt, BRIDGES, observed_addressing(moved, BRIDGES)) == render(fmt, BRIDGES, ADDRESSING), f"{fmt} after the apply"
+        assert render(fmt, BRIDGES, observed_addressing(moved, BRIDGES)) == render(fmt, BRIDGES, ADDRESSING), (
+            f"{fmt} after the apply"
+        )
 
 
 def test_networkd_files() -> None:
@@ -117,7 +137,9 @@ def test_networkd_files() -> None:
     assert _values(uplink, "Link", "Promiscuous") == ["yes"] and _values(uplink, "Network", "Bridge") == ["br0"]
     assert not _values(uplink, "Network", "Address"), "the uplink has no address of its own"
     assert _ini(files["etc/systemd/network/60-fgtha-br-hb.netdev"][0])["Bridge"]["STP"] == "no"
-    assert _values(_unit(files["etc/systemd/network/60-fgtha-br-hb.network"][0]), "Network", "LinkLocalAddressing") == ["no"]
+    assert _values(_unit(files["etc/systemd/network/60-fgtha-br-hb.network"][0]), "Network", "LinkLocalAddressing") == [
+        "no"
+    ]
 
 
 def test_netplan_yaml_and_promiscuity_drop_in() -> None:
@@ -139,11 +161,24 @@ def test_networkmanager_keyfiles() -> None:
     bridge = _ini(files["etc/NetworkManager/system-connections/fgtha-br0.nmconnection"][0])
     port = _ini(files["etc/NetworkManager/system-connections/fgtha-br0-enp1s0.nmconnection"][0])
     assert bridge["connection"]["type"] == "bridge" and bridge["bridge"]["stp"] == "true"
-    assert dict(bridge["ethernet"]) == {"mtu": "9000", "cloned-mac-address": UPLINK_MAC}, "the bridge profile carries its MTU"
-    assert dict(bridge["ipv4"]) == {"method": "manual", "address1": "192.0.2.10/24", "address2": "198.51.100.7/25",
-                                    "gateway": "192.0.2.1", "route-metric": "100",
-                                    "route1": "172.16.0.0/12,0.0.0.0,50", "route2": "10.0.0.0/8,192.0.2.254"}
-    assert dict(bridge["ipv6"]) == {"method": "manual", "address1": "2001:db8::10/64", "gateway": "2001:db8::1", "route-metric": "1024"}
+    assert dict(bridge["ethernet"]) == {"mtu": "9000", "cloned-mac-address": UPLINK_MAC}, (
+        "the bridge profile carries its MTU"
+    )
+    assert dict(bridge["ipv4"]) == {
+        "method": "manual",
+        "address1": "192.0.2.10/24",
+        "address2": "198.51.100.7/25",
+        "gateway": "192.0.2.1",
+        "route-metric": "100",
+        "route1": "172.16.0.0/12,0.0.0.0,50",
+        "route2": "10.0.0.0/8,192.0.2.254",
+    }
+    assert dict(bridge["ipv6"]) == {
+        "method": "manual",
+        "address1": "2001:db8::10/64",
+        "gateway": "2001:db8::1",
+        "route-metric": "1024",
+    }
     assert (port["connection"]["master"], port["connection"]["slave-type"]) == ("br0", "bridge")
     assert port["ethernet"]["accept-all-mac-addresses"] == "1" and port["ethernet"]["mtu"] == "9000"
     assert not port.has_section("ipv4"), "the port profile has no address of its own"
@@ -154,12 +189,22 @@ def test_networkmanager_keyfiles() -> None:
 
 def test_ipv4_only_host_keeps_ipv6_link_local_in_networkmanager() -> None:
     v4 = Addressing(addresses=tuple(a for a in ADDRESSING["br0"].addresses if a.family == AF_INET))
-    bridge = _ini(render("networkmanager", BRIDGES, {"br0": v4})["etc/NetworkManager/system-connections/fgtha-br0.nmconnection"][0])
+    bridge = _ini(
+        render("networkmanager", BRIDGES, {"br0": v4})["etc/NetworkManager/system-connections/fgtha-br0.nmconnection"][
+            0
+        ]
+    )
     assert bridge["ipv6"]["method"] == "link-local" and "gateway" not in bridge["ipv4"]
 
 
-needs_netplan = pytest.mark.skipif(shutil.which("netplan") is None, reason="netplan not installed (Debian package netplan.io; scripts/debian-tools installs it)")
-needs_ifquery = pytest.mark.skipif(shutil.which("ifquery") is None, reason="ifquery not installed (Debian package ifupdown; scripts/debian-tools installs it)")
+needs_netplan = pytest.mark.skipif(
+    shutil.which("netplan") is None,
+    reason="netplan not installed (Debian package netplan.io; scripts/debian-tools installs it)",
+)
+needs_ifquery = pytest.mark.skipif(
+    shutil.which("ifquery") is None,
+    reason="ifquery not installed (Debian package ifupdown; scripts/debian-tools installs it)",
+)
 
 
 @needs_netplan
@@ -176,9 +221,16 @@ def test_netplan_generate_accepts_the_yaml(tmp_path: Path) -> None:
     assert {"Destination": "172.16.0.0/12", "Scope": "link", "Metric": "50"} in _routes(bridge)
     uplink = _unit((generated / "10-netplan-enp1s0.network").read_text())
     assert _values(uplink, "Network", "Bridge") == ["br0"] and not _values(uplink, "Network", "Address")
-    drop_ins = [p.parent.name.removesuffix(".d") for p in tmp_path.glob("etc/systemd/network/*.network.d/fgtha-promiscuous.conf")]
-    assert drop_ins == ["10-netplan-enp1s0.network"] and (generated / drop_ins[0]).is_file(), "the drop-in extends the file netplan generates"
-    assert _values(_unit((generated / "10-netplan-br-hb.network").read_text()), "Network", "LinkLocalAddressing") == ["no"]
+    drop_ins = [
+        p.parent.name.removesuffix(".d")
+        for p in tmp_path.glob("etc/systemd/network/*.network.d/fgtha-promiscuous.conf")
+    ]
+    assert drop_ins == ["10-netplan-enp1s0.network"] and (generated / drop_ins[0]).is_file(), (
+        "the drop-in extends the file netplan generates"
+    )
+    assert _values(_unit((generated / "10-netplan-br-hb.network").read_text()), "Network", "LinkLocalAddressing") == [
+        "no"
+    ]
 
 
 @needs_netplan
@@ -194,23 +246,36 @@ NMCLI = UNPACKED_NM / "usr/bin/nmcli" if (UNPACKED_NM / "usr/bin/nmcli").exists(
 NM_DEFAULTS = {("bridge", "stp", "true")}  # nmcli leaves a property at its default out of what it writes
 
 
-@pytest.mark.skipif(NMCLI is None, reason="nmcli not available: run scripts/nmcli-offline (unpacks it; installing "
-                                          "network-manager would take over the host's interfaces)")
+@pytest.mark.skipif(
+    NMCLI is None,
+    reason="nmcli not available: run scripts/nmcli-offline (unpacks it; installing "
+    "network-manager would take over the host's interfaces)",
+)
 def test_nmcli_offline_reads_every_key_back(tmp_path: Path) -> None:
     """NM ignores keys it cannot parse without an error, so every key must come back from ``nmcli --offline``."""
     libs = ":".join(str(p) for p in UNPACKED_NM.glob("usr/lib/*-linux-gnu"))
     env = {**os.environ, "LD_LIBRARY_PATH": libs}
     for rel, (text, _) in render("networkmanager", BRIDGES, ADDRESSING).items():
         ours = _ini(text)
-        back = _ini(subprocess.run([str(NMCLI), "--offline", "connection", "modify", "connection.id", ours["connection"]["id"]],
-                                   input=text, env=env, check=True, capture_output=True, text=True).stdout)
+        back = _ini(
+            subprocess.run(
+                [str(NMCLI), "--offline", "connection", "modify", "connection.id", ours["connection"]["id"]],
+                input=text,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
         for section in ours.sections():
             if "gateway" in ours[section]:  # NM writes the gateway in its older place, after the first address
                 first, _, gateway = back[section]["address1"].partition(",")
                 back[section]["address1"], back[section]["gateway"] = first, gateway
             for key, value in ours[section].items():
                 if (section, key, value) not in NM_DEFAULTS:
-                    assert back.get(section, key, fallback=None) == value, f"{rel}: NM did not read [{section}] {key}={value}"
+                    assert back.get(section, key, fallback=None) == value, (
+                        f"{rel}: NM did not read [{section}] {key}={value}"
+                    )
 
 
 def _ifquery(path: Path, *args: str) -> str:
@@ -248,8 +313,10 @@ def test_addressing_read_from_a_namespace_before_and_after_the_apply(netns: str)
 
 
 NETWORKD = Path("/lib/systemd/systemd-networkd")
-needs_networkd = pytest.mark.skipif(not NETWORKD.exists() or shutil.which("unshare") is None,
-                                    reason="systemd-networkd not installed (Debian package systemd)")
+needs_networkd = pytest.mark.skipif(
+    not NETWORKD.exists() or shutil.which("unshare") is None,
+    reason="systemd-networkd not installed (Debian package systemd)",
+)
 
 
 @contextmanager
@@ -261,13 +328,25 @@ def _networkd(netns: str, root: Path) -> Iterator[None]:
     """
     generated = root / "run/systemd/network"
     steps = [
-        "mount --make-rprivate /", "mount -o remount,ro /sys", "mount -t tmpfs -o mode=0755 tmpfs /run/systemd",
+        "mount --make-rprivate /",
+        "mount -o remount,ro /sys",
+        "mount -t tmpfs -o mode=0755 tmpfs /run/systemd",
         f"mount --bind {root}/etc/systemd/network /etc/systemd/network",
-        *([f"mkdir /run/systemd/network && mount --bind {generated} /run/systemd/network"] if generated.is_dir() else []),
-        "mkdir /run/systemd/netif", "chown systemd-network:systemd-network /run/systemd/netif", f"exec {NETWORKD}",
+        *(
+            [f"mkdir /run/systemd/network && mount --bind {generated} /run/systemd/network"]
+            if generated.is_dir()
+            else []
+        ),
+        "mkdir /run/systemd/netif",
+        "chown systemd-network:systemd-network /run/systemd/netif",
+        f"exec {NETWORKD}",
     ]
-    proc = subprocess.Popen(["ip", "netns", "exec", netns, "unshare", "-m", "sh", "-c", " && ".join(steps)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", netns, "unshare", "-m", "sh", "-c", " && ".join(steps)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         yield
     finally:
@@ -287,18 +366,27 @@ def _eventually(read: Callable[[], dict[str, object]], done: Callable[[dict[str,
 
 def _ns_state(netns: str) -> dict[str, object]:
     links = {l["ifname"]: l for l in json.loads(ip("-j", "-d", "link", "show", netns=netns).stdout)}
-    addrs = {a["ifname"]: sorted(f"{i['local']}/{i['prefixlen']}" for i in a["addr_info"] if i["scope"] == "global")
-             for a in json.loads(ip("-j", "addr", "show", netns=netns).stdout)}
-    routes = [(r["dst"], r.get("gateway"), r["dev"], r.get("metric"))
-              for family in ("-4", "-6") for r in json.loads(ip("-j", family, "route", "show", netns=netns).stdout)]
+    addrs = {
+        a["ifname"]: sorted(f"{i['local']}/{i['prefixlen']}" for i in a["addr_info"] if i["scope"] == "global")
+        for a in json.loads(ip("-j", "addr", "show", netns=netns).stdout)
+    }
+    routes = [
+        (r["dst"], r.get("gateway"), r["dev"], r.get("metric"))
+        for family in ("-4", "-6")
+        for r in json.loads(ip("-j", family, "route", "show", netns=netns).stdout)
+    ]
     return {"links": links, "addresses": addrs, "routes": routes}
 
 
 def _configured(state: dict[str, object]) -> bool:
     links, routes = state["links"], state["routes"]
     assert isinstance(links, dict) and isinstance(routes, list)
-    return (links.get("enp1s0", {}).get("master") == "br0" and "br-hb" in links
-            and ("default", "2001:db8::1", "br0", 1024) in routes and ("10.0.0.0/8", "192.0.2.254", "br0", None) in routes)
+    return (
+        links.get("enp1s0", {}).get("master") == "br0"
+        and "br-hb" in links
+        and ("default", "2001:db8::1", "br0", 1024) in routes
+        and ("10.0.0.0/8", "192.0.2.254", "br0", None) in routes
+    )
 
 
 @needs_networkd
@@ -317,14 +405,23 @@ def test_systemd_networkd_builds_the_bridge_from_the_files(netns: str, tmp_path:
     assert bridge["linkinfo"]["info_kind"] == "bridge" and bridge["linkinfo"]["info_data"]["stp_state"] == 1
     assert (bridge["mtu"], bridge["address"]) == (9000, UPLINK_MAC)
     assert addresses["br0"] == sorted(CIDRS) and addresses["enp1s0"] == [] and addresses["br-hb"] == []
-    assert {("default", "192.0.2.1", "br0", 100), ("10.0.0.0/8", "192.0.2.254", "br0", None),
-            ("172.16.0.0/12", None, "br0", 50), ("default", "2001:db8::1", "br0", 1024)} <= set(routes)
+    assert {
+        ("default", "192.0.2.1", "br0", 100),
+        ("10.0.0.0/8", "192.0.2.254", "br0", None),
+        ("172.16.0.0/12", None, "br0", 50),
+        ("default", "2001:db8::1", "br0", 1024),
+    } <= set(routes)
     assert links["br-hb"]["linkinfo"]["info_data"]["stp_state"] == 0
 
 
 @pytest.mark.parametrize(
     ("marker", "fmt"),
-    [("etc/netplan/50-cloud-init.yaml", "netplan"), ("run/NetworkManager/", "networkmanager"), ("run/systemd/netif/", "networkd"), ("etc/network/interfaces", "ifupdown")],
+    [
+        ("etc/netplan/50-cloud-init.yaml", "netplan"),
+        ("run/NetworkManager/", "networkmanager"),
+        ("run/systemd/netif/", "networkd"),
+        ("etc/network/interfaces", "ifupdown"),
+    ],
 )
 def test_detection(tmp_path: Path, marker: str, fmt: str) -> None:
     target = tmp_path / marker
@@ -371,7 +468,9 @@ def test_write_files_sets_each_mode_before_the_rename(tmp_path: Path, monkeypatc
     assert modes_at_rename["60-fgtha-br0.netdev"] == 0o644 and modes_at_rename["60-fgtha-bridges.yaml"] == 0o600
 
 
-def test_cli_dry_run_prints_exactly_the_files_then_writes_them(netns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dry_run_prints_exactly_the_files_then_writes_them(
+    netns: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = yaml.safe_load((EXAMPLES / "broadcast-one-host.yaml").read_text())
     spec["hosts"][0]["bridges"][4]["migrate_addresses"] = True  # br-mgmt takes enp4s0's address and default route
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
@@ -381,7 +480,20 @@ def test_cli_dry_run_prints_exactly_the_files_then_writes_them(netns: str, tmp_p
     ip("addr", "add", "198.51.100.10/24", "dev", "enp4s0", netns=netns)
     ip("route", "add", "default", "via", "198.51.100.1", "dev", "enp4s0", netns=netns)
     root = tmp_path / "root"
-    args = ["host", "apply", str(tmp_path / "spec.yaml"), "--host", "kvm1", "--netns", netns, "--persist", "--format", "netplan", "--root", str(root)]
+    args = [
+        "host",
+        "apply",
+        str(tmp_path / "spec.yaml"),
+        "--host",
+        "kvm1",
+        "--netns",
+        netns,
+        "--persist",
+        "--format",
+        "netplan",
+        "--root",
+        str(root),
+    ]
     assert main([*args, "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert not root.exists()
@@ -389,5 +501,7 @@ def test_cli_dry_run_prints_exactly_the_files_then_writes_them(netns: str, tmp_p
     written = (root / "etc/netplan/60-fgtha-bridges.yaml").read_text()
     assert written in printed, "--dry-run prints the file as it is written"
     br_mgmt = yaml.safe_load(written)["network"]["bridges"]["br-mgmt"]
-    assert br_mgmt["addresses"] == ["198.51.100.10/24"] and br_mgmt["routes"] == [{"to": "default", "via": "198.51.100.1"}]
+    assert br_mgmt["addresses"] == ["198.51.100.10/24"] and br_mgmt["routes"] == [
+        {"to": "default", "via": "198.51.100.1"}
+    ]
     assert "198.51.100.10/24" in ip("addr", "show", "br-mgmt", netns=netns).stdout, "and the apply moved it"

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO
-from fgtha.plan_report import render_report
+
+from fgtha.terraform.plan_report import render_report
 
 TERRAFORM = REPO / ".venv" / "bin" / "fgtha-terraform"
 FGTHA = REPO / ".venv" / "bin" / "fgtha"
@@ -33,7 +33,7 @@ def config(keep: str, replace_trigger: str, extra: bool) -> dict[str, Any]:
     }
     if extra:
         resources.pop("gone")
-        resources["added"] = {"input": "${sensitive(\"hidden-on-create\")}"}
+        resources["added"] = {"input": '${sensitive("hidden-on-create")}'}
     return {"variable": {"secret": {"type": "string", "sensitive": True}}, "resource": {"terraform_data": resources}}
 
 
@@ -77,7 +77,9 @@ def test_host_network_changes_are_called_out(real_plan: dict[str, Any]) -> None:
 def test_the_command_names_stacks_after_files_and_refuses_a_non_plan(real_plan: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "fgt-ha-units.json").write_text(json.dumps(real_plan))
     (tmp_path / "empty.json").write_text(json.dumps({**real_plan, "resource_changes": []}))
-    done = subprocess.run([str(FGTHA), "plan-report", "fgt-ha-units.json", "empty.json"], cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(FGTHA), "plan-report", "fgt-ha-units.json", "empty.json"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "## Stack `fgt-ha-units`" in done.stdout and "No changes." in done.stdout
     (tmp_path / "bad.json").write_text("{not json")

@@ -121,7 +121,12 @@ def test_import_by_name(tmp_path: Path, host: str, provider_env: dict[str, str])
     tf.write(bridge_config(host, uplink="up0"))
     tf.run("import", "-no-color", ADDR, "br-ext")
     state = tf.state()[ADDR]
-    assert state["name"] == "br-ext" and state["id"] == "br-ext" and state["uplink"] == "up0" and state["promiscuous"] is False
+    assert (
+        state["name"] == "br-ext"
+        and state["id"] == "br-ext"
+        and state["uplink"] == "up0"
+        and state["promiscuous"] is False
+    )
     assert tf.plan().code == 0, "an imported bridge that matches its configuration plans no change"
 
 
@@ -164,7 +169,12 @@ def test_migrate_addresses_keeps_the_host_reachable(tmp_path: Path, host: str, p
     ids=["name-too-long", "uplink-missing", "promiscuous-without-uplink", "bad-mtu", "ssh-set", "netns-missing"],
 )
 def test_bad_configuration_names_the_attribute(
-    tmp_path: Path, host: str, provider_env: dict[str, str], bridge: dict[str, Any], provider: dict[str, Any], message: str
+    tmp_path: Path,
+    host: str,
+    provider_env: dict[str, str],
+    bridge: dict[str, Any],
+    provider: dict[str, Any],
+    message: str,
 ) -> None:
     config = {**provider_block(**{"netns": host, **provider}), "resource": {"kvmhost_bridge": {"ext": bridge}}}
     tf = Terraform(tmp_path, provider_env)
@@ -179,7 +189,9 @@ def test_bad_configuration_names_the_attribute(
     assert snapshot(host) == before
 
 
-def test_apply_failure_is_a_diagnostic_and_changes_nothing(tmp_path: Path, host: str, provider_env: dict[str, str]) -> None:
+def test_apply_failure_is_a_diagnostic_and_changes_nothing(
+    tmp_path: Path, host: str, provider_env: dict[str, str]
+) -> None:
     tf = Terraform(tmp_path, provider_env)
     tf.write(bridge_config(host, uplink="up0", promiscuous=True))
     tf.init()

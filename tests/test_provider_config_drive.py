@@ -34,7 +34,11 @@ def drive_config(path: Path, **drive: Any) -> dict[str, Any]:
 
 
 def iso_file(image: Path, inside: str, out: Path) -> str:
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(image), "-extract", inside, str(out)], check=True, capture_output=True)
+    subprocess.run(
+        ["xorriso", "-osirrox", "on", "-indev", str(image), "-extract", inside, str(out)],
+        check=True,
+        capture_output=True,
+    )
     return out.read_text()
 
 
@@ -103,7 +107,12 @@ def test_deleted_or_altered_file_is_recreated(workdir: Terraform, tmp_path: Path
 
 def test_relative_path_names_the_attribute(tmp_path: Path, provider_env: dict[str, str]) -> None:
     tf = Terraform(tmp_path / "tf", provider_env)
-    tf.write({**drive_config(tmp_path), "resource": {"kvmhost_config_drive": {"fgt_a": {"path": "fgt-a.iso", "user_data": USER_DATA}}}})
+    tf.write(
+        {
+            **drive_config(tmp_path),
+            "resource": {"kvmhost_config_drive": {"fgt_a": {"path": "fgt-a.iso", "user_data": USER_DATA}}},
+        }
+    )
     tf.init()
     plan = tf.plan(check=False)
     assert plan.code == 1 and "kvmhost_config_drive: path: must be absolute" in plan.stderr
@@ -154,7 +163,9 @@ def test_refined_unknown_user_data_is_planned_then_applied(tmp_path: Path, provi
     assert tf.plan().code == 0
 
 
-def test_failed_write_logs_only_the_exception_type(tmp_path: Path, provider_env: dict[str, str], provider_log: Path) -> None:
+def test_failed_write_logs_only_the_exception_type(
+    tmp_path: Path, provider_env: dict[str, str], provider_log: Path
+) -> None:
     """The provider's stderr is Terraform's log: a failure there names its kind, never its text or a traceback."""
     image = tmp_path / "fgt-a.iso"
     image.mkdir()

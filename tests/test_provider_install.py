@@ -11,13 +11,15 @@ from pathlib import Path
 from netns import ip
 from tfharness import FGTHA, TERRAFORM, Terraform, installed_provider, provider_block
 
-from fgtha.terraform_env import terraform_env
+from fgtha.terraform.env import terraform_env
 
 SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
 
 
 def test_install_prints_only_the_cli_config(tmp_path: Path) -> None:
-    done = subprocess.run([FGTHA, "provider", "install", "--mirror", str(tmp_path / "m")], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [FGTHA, "provider", "install", "--mirror", str(tmp_path / "m")], capture_output=True, text=True, check=True
+    )
     config = Path(done.stdout.strip())
     assert done.stdout == f"{config}\n" and config.is_file()
     text = config.read_text()

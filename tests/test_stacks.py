@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO
-from fgtha.model import ClusterSpec
-from fgtha_constructs import cdk
-from fgtha_constructs.ha_cluster import FortiGateHaCluster
-from fgtha_constructs.schema_check import Schemas, stack_problems
-from fgtha_stacks.cluster_stacks import add_cluster
 from test_model_rules import BROADCAST, DELETE, UNICAST, mutate
+
+from fgtha.spec.model import ClusterSpec
+from fgtha_constructs import cdk
+from fgtha_constructs.bindings.schema_check import Schemas, stack_problems
+from fgtha_constructs.ha_cluster import FortiGateHaCluster
+from fgtha_stacks.cluster_stacks import add_cluster
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SCHEMAS = Schemas()
@@ -72,7 +72,11 @@ def test_one_network_stack_per_host_with_its_declared_bridges(variant: Any) -> N
 def test_promiscuous_uplinks_follow_the_heartbeat_mode(variant: Any) -> None:
     name, _, stacks = variant
     promiscuous = {
-        b["promiscuous"] for s, stack in stacks.items() if "-network-" in s for b in resources(stack, "kvmhost_bridge") if b.get("uplink")
+        b["promiscuous"]
+        for s, stack in stacks.items()
+        if "-network-" in s
+        for b in resources(stack, "kvmhost_bridge")
+        if b.get("uplink")
     }
     assert promiscuous == ({True} if name.startswith("broadcast") else {False})
 
@@ -135,7 +139,17 @@ def test_cdktf_testing_assertions_on_the_ha_stack(variant: Any) -> None:
 def test_hbdev_is_written_without_inner_quotes_and_identical_on_every_unit(variant: Any) -> None:
     _, spec, stacks = variant
     has = resources(stacks[f"{spec.cluster.name}-ha"], "fortios_system_ha")
-    shared = {"group_id", "group_name", "hbdev", "monitor", "mode", "password", "session_pickup", "override", "hb_interval"}
+    shared = {
+        "group_id",
+        "group_name",
+        "hbdev",
+        "monitor",
+        "mode",
+        "password",
+        "session_pickup",
+        "override",
+        "hb_interval",
+    }
     assert len({json.dumps({k: ha[k] for k in sorted(shared)}) for ha in has}) == 1
     assert all('"' not in ha["hbdev"] for ha in has)
 
@@ -165,8 +179,13 @@ def test_the_single_scope_cluster_construct_has_every_part() -> None:
     assert stack_problems(out, SCHEMAS) == []
     counts = {rtype: len(rs) for rtype, rs in out["resource"].items()}
     assert counts == {
-        "kvmhost_bridge": 8, "kvmhost_config_drive": 2, "libvirt_volume": 6, "libvirt_domain": 2,
-        "fortios_system_ha": 2, "fortios_system_global": 2, "fortios_system_interface": 2,
+        "kvmhost_bridge": 8,
+        "kvmhost_config_drive": 2,
+        "libvirt_volume": 6,
+        "libvirt_domain": 2,
+        "fortios_system_ha": 2,
+        "fortios_system_global": 2,
+        "fortios_system_interface": 2,
     }
 
 
@@ -198,7 +217,10 @@ def test_main_synthesizes_the_example_and_no_secret_reaches_cdktf_out(tmp_path: 
     subprocess.run([str(REPO / ".venv/bin/python"), "main.py"], cwd=tmp_path, env=env, check=True, capture_output=True)
     files = [p for p in (tmp_path / "cdktf.out").rglob("*") if p.is_file()]
     assert {p.parent.name for p in files if p.name == "cdk.tf.json"} == {
-        "fgt-ha-network-kvm1", "fgt-ha-network-kvm2", "fgt-ha-units", "fgt-ha-ha",
+        "fgt-ha-network-kvm1",
+        "fgt-ha-network-kvm2",
+        "fgt-ha-units",
+        "fgt-ha-ha",
     }
     for p in files:
         text = p.read_text()

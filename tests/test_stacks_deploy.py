@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, REPO
 from netns import ip
 from tfharness import installed_provider
@@ -24,7 +23,7 @@ APP = """
 import os, sys
 from pathlib import Path
 from typing import Any
-from fgtha.model import load_spec
+from fgtha.spec.model import load_spec
 from fgtha_constructs.cdk import App
 from fgtha_stacks.cluster_stacks import StackOptions, add_cluster
 app = App()
@@ -72,7 +71,9 @@ def cdktf(folder: Path, env: dict[str, str], *args: str) -> str:
 def terraform(folder: Path, env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [str(VENV_BIN / "fgtha-terraform"), f"-chdir={folder / 'cdktf.out' / 'stacks' / STACK}", *args],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -86,15 +87,21 @@ def _flags(block: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_kvmhost_schema_subset_matches_the_real_provider(tmp_path: Path) -> None:
-    """constructs/schemas/kvmhost.schema.json is hand-written: compare it with `terraform providers schema -json`."""
-    from fgtha_constructs.schema_check import SCHEMA_DIR
+    """constructs/bindings/schemas/kvmhost.schema.json is hand-written: compare it with `terraform providers schema -json`."""
+    from fgtha_constructs.bindings.schema_check import SCHEMA_DIR
 
     env = {**os.environ, "TF_CLI_CONFIG_FILE": _provider_cli_config(tmp_path), "CHECKPOINT_DISABLE": "1"}
     source = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
-    (tmp_path / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {"kvmhost": {"source": source}}}}))
+    (tmp_path / "main.tf.json").write_text(
+        json.dumps({"terraform": {"required_providers": {"kvmhost": {"source": source}}}})
+    )
     tf = [str(VENV_BIN / "fgtha-terraform"), f"-chdir={tmp_path}"]
     subprocess.run([*tf, "init", "-input=false"], env=env, check=True, capture_output=True)
-    real = json.loads(subprocess.run([*tf, "providers", "schema", "-json"], env=env, check=True, capture_output=True, text=True).stdout)
+    real = json.loads(
+        subprocess.run(
+            [*tf, "providers", "schema", "-json"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
     ours = json.loads((SCHEMA_DIR / "kvmhost.schema.json").read_text())
     real_p, ours_p = real["provider_schemas"][source], ours["provider_schemas"][source]
     assert _flags(ours_p["provider"]["block"]) == _flags(real_p["provider"]["block"])

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from test_stacks import spec_of, synth_all
 
@@ -28,7 +27,10 @@ def variables_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def plan(folder: Path, ha_password: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TF_VAR_fgt_ha_password": ha_password, "TF_VAR_fgt_admin_password": "Adm1n-ok"}
     return subprocess.run(
-        [str(TERRAFORM), f"-chdir={folder}", "plan", "-input=false", "-no-color"], capture_output=True, text=True, env=env
+        [str(TERRAFORM), f"-chdir={folder}", "plan", "-input=false", "-no-color"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
 
 

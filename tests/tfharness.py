@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fgtha.terraform_env import terraform_env
+from fgtha.terraform.env import terraform_env
 
 BIN = Path(sys.executable).parent
 TERRAFORM = str(BIN / "fgtha-terraform")
@@ -64,7 +64,9 @@ class Terraform:
         """Run ``terraform -chdir=WORKDIR ARGS``; with ``check``, fail unless the exit code is in ``codes``."""
         env = terraform_env({**os.environ, **self.env})
         env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
-        done = subprocess.run([TERRAFORM, f"-chdir={self.workdir}", *args], env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [TERRAFORM, f"-chdir={self.workdir}", *args], env=env, capture_output=True, text=True, timeout=300
+        )
         result = Result(args, done.returncode, done.stdout, done.stderr)
         if check and result.code not in codes:
             raise AssertionError(str(result))
@@ -129,5 +131,7 @@ def reattached_provider(log: Path | None = None) -> Iterator[dict[str, str]]:
 
 def installed_provider(mirror: Path) -> dict[str, str]:
     """``fgtha provider install --mirror MIRROR``; the environment selecting the CLI config it printed."""
-    done = subprocess.run([FGTHA, "provider", "install", "--mirror", str(mirror)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [FGTHA, "provider", "install", "--mirror", str(mirror)], capture_output=True, text=True, check=True
+    )
     return {"TF_CLI_CONFIG_FILE": done.stdout.strip()}

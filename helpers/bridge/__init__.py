@@ -10,4 +10,13 @@ from .host import HostNetwork
 from .netns import netns_exists
 from .planner import Plan
 
-__all__ = ["BridgeConfig", "BridgeError", "BridgeState", "Change", "HostNetwork", "Plan", "bridges_for_host", "netns_exists"]
+__all__ = [
+    "BridgeConfig",
+    "BridgeError",
+    "BridgeState",
+    "Change",
+    "HostNetwork",
+    "Plan",
+    "bridges_for_host",
+    "netns_exists",
+]

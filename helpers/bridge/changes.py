@@ -85,7 +85,11 @@ class SetLink(Change):
         if self.prop == "master":
             return f"enslave {self.dev} to {self.new}" if self.new else f"release {self.dev} from {self.old}"
         if self.prop == "alias":
-            return f"record on {self.bridge}: {self.new[len('fgtha:'):]}" if self.new else f"clear the record on {self.dev}"
+            return (
+                f"record on {self.bridge}: {self.new[len('fgtha:') :]}"
+                if self.new
+                else f"clear the record on {self.dev}"
+            )
         value = _onoff(self.new) if isinstance(self.new, bool) else self.new
         was = _onoff(self.old) if isinstance(self.old, bool) else self.old
         return f"set {self.dev} {self.prop} {value} (was {was})"
@@ -123,7 +127,9 @@ class AddressChange(Change):
     add: bool
 
     def __str__(self) -> str:
-        return f"{'add' if self.add else 'remove'} address {self.address.cidr} {'to' if self.add else 'from'} {self.dev}"
+        return (
+            f"{'add' if self.add else 'remove'} address {self.address.cidr} {'to' if self.add else 'from'} {self.dev}"
+        )
 
     def do(self, nl: Netlink) -> None:
         self._request(nl, self.add)

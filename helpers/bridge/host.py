@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from .changes import Change
 from .config import BridgeConfig, BridgeError, BridgeState
+from .dump import read_snapshot
 from .lock import host_lock
 from .netns import netns_exists
 from .planner import Plan, bridge_state, make_plan
-from .snapshot import Snapshot, read_snapshot
+from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from .netlink import Netlink
@@ -31,7 +32,7 @@ class HostNetwork:
         self.before_step = before_step
         self._nl: Netlink | None = None
 
-    def __enter__(self) -> "HostNetwork":
+    def __enter__(self) -> HostNetwork:
         self._open()
         return self
 
@@ -89,7 +90,9 @@ class HostNetwork:
                 self._verify(desired, absent)
             except Exception as exc:  # any failure, ours or the kernel's, rolls back
                 step = str(plan.changes[len(done)]) if len(done) < len(plan) else "verification"
-                raise self._rollback(nl, before, done, f"bridge {_bridge_of(plan, done)}: {step} failed: {_reason(exc)}") from exc
+                raise self._rollback(
+                    nl, before, done, f"bridge {_bridge_of(plan, done)}: {step} failed: {_reason(exc)}"
+                ) from exc
         return plan
 
     def _verify(self, desired: Sequence[BridgeConfig], absent: Sequence[str]) -> None:

@@ -16,7 +16,16 @@ import struct
 import threading
 from typing import Any
 
-from pyroute2.netlink import NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from pyroute2.netlink import (
+    NLM_F_ACK,
+    NLM_F_APPEND,
+    NLM_F_CREATE,
+    NLM_F_DUMP,
+    NLM_F_EXCL,
+    NLM_F_REQUEST,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+)
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import (
     RTM_DELADDR,
@@ -160,7 +169,11 @@ class Netlink:
             dst, dst_len = route.dst.split("/")
             msg["dst_len"] = int(dst_len)
             attrs.append(("RTA_DST", dst))
-        for name, value in (("RTA_GATEWAY", route.gateway), ("RTA_PRIORITY", route.metric), ("RTA_PREFSRC", route.prefsrc)):
+        for name, value in (
+            ("RTA_GATEWAY", route.gateway),
+            ("RTA_PRIORITY", route.metric),
+            ("RTA_PREFSRC", route.prefsrc),
+        ):
             if value is not None:
                 attrs.append((name, value))
         msg["attrs"] = attrs

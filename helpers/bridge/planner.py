@@ -80,7 +80,10 @@ def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Se
             raise BridgeError(f"bridge {cfg.name}: {problem[1]}", field=problem[0])
         link = snapshot.links.get(cfg.name)
         if link is not None and link.kind != "bridge":
-            raise BridgeError(f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge", field="name")
+            raise BridgeError(
+                f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge",
+                field="name",
+            )
         if cfg.uplink is None:
             continue
         up = snapshot.links.get(cfg.uplink)
@@ -89,13 +92,19 @@ def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Se
         if up.kind == "bridge":
             raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is itself a bridge", field="uplink")
         if uplinks.count(cfg.uplink) > 1:
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge", field="uplink")
+            raise BridgeError(
+                f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge", field="uplink"
+            )
         if up.master not in (None, cfg.name, *absent):
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}", field="uplink")
+            raise BridgeError(
+                f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}", field="uplink"
+            )
     for name in absent:
         link = snapshot.links.get(name)
         if link is not None and link.kind != "bridge":
-            raise BridgeError(f"bridge {name}: cannot remove it, the name is taken by a {link.kind or 'non-bridge'} device")
+            raise BridgeError(
+                f"bridge {name}: cannot remove it, the name is taken by a {link.kind or 'non-bridge'} device"
+            )
 
 
 def _removal(snapshot: Snapshot, name: str) -> list[Change]:
@@ -166,7 +175,9 @@ def _set(bridge: str, link: Link, mtu: int, promiscuous: bool, up: bool) -> list
     return changes
 
 
-def _move_addresses(snapshot: Snapshot, bridge: str, src: str, dst: str, between: Sequence[Change] = ()) -> list[Change]:
+def _move_addresses(
+    snapshot: Snapshot, bridge: str, src: str, dst: str, between: Sequence[Change] = ()
+) -> list[Change]:
     """Addresses and routes of ``src`` arrive on ``dst`` before they leave ``src``; ``between`` runs once they arrived.
 
     Routes move before the addresses leave: removing a device's last address flushes its routes.

@@ -25,17 +25,17 @@ class UplinkRecord:
         return f"{ALIAS_PREFIX}uplink={self.uplink},mtu={self.mtu},promisc={int(self.promiscuous)},up={int(self.up)}"
 
     @classmethod
-    def of(cls, link: Link) -> "UplinkRecord":
+    def of(cls, link: Link) -> UplinkRecord:
         """The record of an uplink as it is now."""
         return cls(link.name, link.mtu, link.promiscuous, link.up)
 
     @classmethod
-    def parse(cls, alias: str) -> "UplinkRecord | None":
+    def parse(cls, alias: str) -> UplinkRecord | None:
         """The record in a bridge alias, or None when the alias is not ours."""
         if not alias.startswith(ALIAS_PREFIX):
             return None
         try:
-            fields = dict(item.split("=", 1) for item in alias[len(ALIAS_PREFIX):].split(","))
+            fields = dict(item.split("=", 1) for item in alias[len(ALIAS_PREFIX) :].split(","))
             return cls(fields["uplink"], int(fields["mtu"]), fields["promisc"] == "1", fields["up"] == "1")
         except (KeyError, ValueError):
             return None

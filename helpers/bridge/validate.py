@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from numbers import Real
 
-from ..facts import MTU_MAX, MTU_MIN
-from ..names import ifname_problem
+from ..spec.facts import MTU_MAX, MTU_MIN
+from ..spec.names import ifname_problem
 from .config import BridgeConfig
 
 

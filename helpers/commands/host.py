@@ -14,8 +14,8 @@ from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host
 from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
 from ..bridge.planner import make_plan
 from ..cli import err_console
-from ..model import ClusterSpec, load_spec
-from ..problems import Problem, SpecError
+from ..spec.model import ClusterSpec, load_spec
+from ..spec.problems import Problem, SpecError
 
 console = Console(highlight=False, soft_wrap=True)
 STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
@@ -58,7 +58,7 @@ def _load(args: argparse.Namespace) -> ClusterSpec:
 
 def check(args: argparse.Namespace) -> int:
     """Print the readiness report; exit 0 when ready, 1 when not, 2 on bad input."""
-    from ..hostcheck import check_host
+    from ..hostcheck.check import check_host
 
     report = check_host(_load(args), args.host, args.netns)
     if args.json:

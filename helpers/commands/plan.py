@@ -8,14 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..plan_report import render_report
-from ..problems import Problem, SpecError
+from ..spec.problems import Problem, SpecError
+from ..terraform.plan_report import render_report
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the plan-report command."""
     p = sub.add_parser("plan-report", help="summarize `terraform show -json` plans as Markdown (one file per stack)")
-    p.add_argument("plans", nargs="+", type=Path, metavar="PLAN.json", help="a stack's plan; the file name (without .json) names the stack")
+    p.add_argument(
+        "plans",
+        nargs="+",
+        type=Path,
+        metavar="PLAN.json",
+        help="a stack's plan; the file name (without .json) names the stack",
+    )
     p.set_defaults(func=plan_report)
 
 
@@ -25,7 +31,9 @@ def _load(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise SpecError([Problem(str(path), f"cannot read: {exc.strerror or exc}")]) from None
     except json.JSONDecodeError as exc:
-        raise SpecError([Problem(str(path), f"not JSON (line {exc.lineno}): write it with `terraform show -json PLANFILE`")]) from None
+        raise SpecError(
+            [Problem(str(path), f"not JSON (line {exc.lineno}): write it with `terraform show -json PLANFILE`")]
+        ) from None
     if not isinstance(data, dict) or "format_version" not in data:
         raise SpecError([Problem(str(path), "not a plan in `terraform show -json` form")])
     return data

@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="install kvmhost into a filesystem_mirror and print the path of the CLI config that selects it",
         description="Use it as: TF_CLI_CONFIG_FILE=$(fgtha provider install) terraform init",
     )
-    install.add_argument("--mirror", metavar="DIR", type=Path, help="mirror folder (default: .fgtha/provider-mirror in the project)")
+    install.add_argument(
+        "--mirror", metavar="DIR", type=Path, help="mirror folder (default: .fgtha/provider-mirror in the project)"
+    )
     install.set_defaults(func=run_install)
 
 

@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..atomicfile import atomic_write
-from ..bootstrap import BootstrapSecrets, render_unit
 from ..cli import err_console, report_spec_error
 from ..configdrive import write_config_drive
-from ..model import ClusterSpec, Unit, load_spec
-from ..problems import Problem, SpecError
-from ..secrets import resolve_secrets
+from ..fortios.bootstrap import render_unit
+from ..fortios.secrets import BootstrapSecrets, resolve_secrets
+from ..spec.model import ClusterSpec, Unit, load_spec
+from ..spec.problems import Problem, SpecError
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("render", help="print each unit's FortiOS bootstrap configuration")
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--unit", metavar="NAME", help="only this unit")
-    p.add_argument("--output-dir", metavar="DIR", type=Path, help="write <unit>.conf files (mode 0600) instead of stdout")
+    p.add_argument(
+        "--output-dir", metavar="DIR", type=Path, help="write <unit>.conf files (mode 0600) instead of stdout"
+    )
     p.add_argument("--redact", action="store_true", help="show <secret:NAME> placeholders instead of secret values")
     p.set_defaults(func=render)
 
@@ -120,7 +122,9 @@ def _read_license(spec: ClusterSpec, unit: Unit) -> str | None:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         index = spec.units.index(unit)
-        raise SpecError([Problem(f"units[{index}].license_file", f"cannot read {path}: {exc.strerror or exc}")]) from None
+        raise SpecError(
+            [Problem(f"units[{index}].license_file", f"cannot read {path}: {exc.strerror or exc}")]
+        ) from None
 
 
 def iso(args: argparse.Namespace) -> int:
@@ -133,7 +137,9 @@ def iso(args: argparse.Namespace) -> int:
     try:
         info = write_config_drive(args.output, user_data, license_text)
     except OSError as exc:
-        err_console.print(f"[bold red]error[/] --output: cannot write {escape(str(args.output))}: {exc.strerror or exc}")
+        err_console.print(
+            f"[bold red]error[/] --output: cannot write {escape(str(args.output))}: {exc.strerror or exc}"
+        )
         return 1
     console.print(f"{escape(str(args.output))}  size {info.size}  sha256 {info.sha256}")
     return 0

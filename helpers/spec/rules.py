@@ -1,7 +1,7 @@
 """Cross-field rules of a cluster spec: the seed's heartbeat rules and FortiOS forms.
 
 Each rule is a generator of :class:`Problem`; :func:`check` runs them all so a
-user sees every problem at once. Only :class:`fgtha.model.ClusterSpec` calls this.
+user sees every problem at once. Only :class:`fgtha.spec.model.ClusterSpec` calls this.
 """
 
 from __future__ import annotations
@@ -113,7 +113,9 @@ def heartbeat_ports(spec: ClusterSpec) -> Iterator[Problem]:
     if not hb:
         yield Problem("ports", "no port has heartbeat: true; FGCP needs at least one heartbeat interface")
     elif len(hb) == 1:
-        yield _warn("ports", f"only {hb[0].port} carries heartbeat; two heartbeat ports avoid a split brain on one link failure")
+        yield _warn(
+            "ports", f"only {hb[0].port} carries heartbeat; two heartbeat ports avoid a split brain on one link failure"
+        )
     mgmt = [i for i, p in enumerate(spec.ports) if p.ha_mgmt]
     if not mgmt:
         yield Problem(
@@ -138,7 +140,9 @@ def monitored_ports(spec: ClusterSpec) -> Iterator[Problem]:
         if port is None:
             yield Problem(path, f"{name!r} is not a port of the spec")
         elif port.heartbeat:
-            yield Problem(path, f"{name} is a heartbeat port; monitoring it makes a heartbeat failure also a failover trigger")
+            yield Problem(
+                path, f"{name} is a heartbeat port; monitoring it makes a heartbeat failure also a failover trigger"
+            )
         elif port.ha_mgmt:
             yield Problem(path, f"{name} is the HA management port, which FGCP does not monitor")
         if name in seen:
@@ -179,7 +183,10 @@ def unicast_heartbeat(spec: ClusterSpec) -> Iterator[Problem]:
             continue
         yield from _network_of(path, hb)
         if hb.network.overlaps(unit.mgmt_ip.network):
-            yield Problem(path, f"{hb} overlaps the management network {unit.mgmt_ip.network}; FortiOS refuses overlapping interface subnets")
+            yield Problem(
+                path,
+                f"{hb} overlaps the management network {unit.mgmt_ip.network}; FortiOS refuses overlapping interface subnets",
+            )
         if hb.ip.is_link_local:
             yield Problem(path, f"{hb.ip} is link-local; FGCP uses 169.254.0.0/26 for its own heartbeat addresses")
         if first is None:
@@ -256,7 +263,10 @@ def licences(spec: ClusterSpec) -> Iterator[Problem]:
     for i, unit in enumerate(spec.units):
         path = spec.license_path(unit)
         if path is not None and not path.is_file():
-            yield _warn(f"units[{i}].license_file", f"{unit.license_file} does not exist yet; it is read when the config drive is built")
+            yield _warn(
+                f"units[{i}].license_file",
+                f"{unit.license_file} does not exist yet; it is read when the config drive is built",
+            )
 
 
 RULES: tuple[Rule, ...] = (

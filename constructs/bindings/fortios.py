@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
-from .cdk import Construct
 
 
 class FortiosProvider(Provider):

@@ -1,7 +1,7 @@
 """The cluster model: one validated description of an FGCP HA cluster on KVM.
 
 Every rule of the product lives here, once. Field-level forms and ranges are
-pydantic constraints; rules that span fields live in :mod:`fgtha.rules` and run
+pydantic constraints; rules that span fields live in :mod:`fgtha.spec.rules` and run
 when a :class:`ClusterSpec` is built. Everything downstream (bootstrap, host
 networking, constructs) trusts a built spec and never re-validates it.
 """
@@ -84,7 +84,7 @@ class SecretRef(_Model):
         return data
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "SecretRef":
+    def _exactly_one(self) -> SecretRef:
         chosen = [v for v in (self.variable, self.env) if v is not None]
         if len(chosen) != 1:
             raise ValueError("give exactly one of 'variable' or 'env'")
@@ -175,7 +175,7 @@ class Port(_Model):
     _check_ifnames = field_validator("bridge", "macvtap")(lambda v: v if v is None else _ifname(v))
 
     @model_validator(mode="after")
-    def _one_attachment(self) -> "Port":
+    def _one_attachment(self) -> Port:
         if (self.bridge is None) == (self.macvtap is None):
             raise ValueError("give exactly one of 'bridge' (a host bridge) or 'macvtap' (a host NIC)")
         return self
@@ -232,7 +232,7 @@ class ClusterSpec(_Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _validate_everything(cls, data: Any, handler: Any, info: ValidationInfo) -> "ClusterSpec":
+    def _validate_everything(cls, data: Any, handler: Any, info: ValidationInfo) -> ClusterSpec:
         try:
             spec: ClusterSpec = handler(data)
         except ValidationError as exc:
@@ -347,5 +347,9 @@ def parse_spec(text: str, source: str = "<spec>") -> ClusterSpec:
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise SpecError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
     if not isinstance(data, dict):
-        raise SpecError([Problem(source, "the spec must be a mapping with cluster, image, hosts, ports, units, secrets")])
-    return ClusterSpec.model_validate(data, context={"source_dir": str(Path(source).resolve().parent) if source != "<spec>" else None})
+        raise SpecError(
+            [Problem(source, "the spec must be a mapping with cluster, image, hosts, ports, units, secrets")]
+        )
+    return ClusterSpec.model_validate(
+        data, context={"source_dir": str(Path(source).resolve().parent) if source != "<spec>" else None}
+    )

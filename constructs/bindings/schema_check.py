@@ -14,7 +14,9 @@ from typing import Any
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 #: Meta-arguments Terraform accepts on every resource / provider block.
-RESOURCE_META = frozenset({"//", "provider", "depends_on", "count", "for_each", "lifecycle", "connection", "provisioner"})
+RESOURCE_META = frozenset(
+    {"//", "provider", "depends_on", "count", "for_each", "lifecycle", "connection", "provisioner"}
+)
 PROVIDER_META = frozenset({"alias"})
 
 
@@ -61,7 +63,9 @@ def _type_problems(where: str, value: Any, tf_type: Any) -> Iterator[str]:
         yield f"{where}: expected {tf_type}, got {type(value).__name__} {value!r}"
 
 
-def attribute_problems(where: str, values: Mapping[str, Any], schema: Mapping[str, Any], meta: frozenset[str] = frozenset()) -> Iterator[str]:
+def attribute_problems(
+    where: str, values: Mapping[str, Any], schema: Mapping[str, Any], meta: frozenset[str] = frozenset()
+) -> Iterator[str]:
     """Problems of one object (a resource body or a nested attribute) against its attribute schema."""
     for name, value in values.items():
         if name in meta:

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .bridge import BridgeConfig, BridgeError, HostNetwork, bridges_for_host
-from .facts import FGCP_ETHERTYPES, MAC_SPOOF_BLOCKING_NWFILTERS
-from .model import ClusterSpec
+from ..bridge import BridgeConfig, BridgeError, HostNetwork, bridges_for_host
+from ..spec.facts import FGCP_ETHERTYPES, MAC_SPOOF_BLOCKING_NWFILTERS
+from ..spec.model import ClusterSpec
 
 Status = Literal["ok", "fail", "warn", "not checked"]
 BR_NF_CALL_IPTABLES = "/proc/sys/net/bridge/bridge-nf-call-iptables"
@@ -48,7 +48,12 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        return {"host": self.host, "heartbeat": self.heartbeat, "ready": self.ready, "findings": [asdict(f) for f in self.findings]}
+        return {
+            "host": self.host,
+            "heartbeat": self.heartbeat,
+            "ready": self.ready,
+            "findings": [asdict(f) for f in self.findings],
+        }
 
 
 def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> Report:
@@ -91,7 +96,11 @@ def _summary(host: HostNetwork, name: str) -> Finding:
     """The passing finding of a bridge the plan leaves alone (so it exists)."""
     state = host.read(name)
     assert state is not None
-    parts = [f"uplink {state.uplink}" if state.uplink else "no uplink", "promiscuous" if state.promiscuous else "", f"mtu {state.mtu}"]
+    parts = [
+        f"uplink {state.uplink}" if state.uplink else "no uplink",
+        "promiscuous" if state.promiscuous else "",
+        f"mtu {state.mtu}",
+    ]
     return Finding(f"bridge {name}", "ok", ", ".join(filter(None, parts)))
 
 
@@ -109,18 +118,34 @@ def _netfilter_findings(netns: str | None) -> Iterable[Finding]:
     ruleset = _nft_ruleset(netns)
     drop_chains = _forward_drop_chains(ruleset or [], netns)
     if not calls_iptables:
-        yield Finding("br_netfilter", "ok", "bridged frames do not traverse iptables (bridge-nf-call-iptables off or module not loaded)")
+        yield Finding(
+            "br_netfilter",
+            "ok",
+            "bridged frames do not traverse iptables (bridge-nf-call-iptables off or module not loaded)",
+        )
     elif drop_chains:
-        yield Finding("br_netfilter", "fail", "bridge-nf-call-iptables=1 and FORWARD policy DROP in "
-                      f"{', '.join(drop_chains)}: bridged unicast heartbeat is silently dropped "
-                      "(set net.bridge.bridge-nf-call-iptables=0 or accept the bridges' traffic)")
+        yield Finding(
+            "br_netfilter",
+            "fail",
+            "bridge-nf-call-iptables=1 and FORWARD policy DROP in "
+            f"{', '.join(drop_chains)}: bridged unicast heartbeat is silently dropped "
+            "(set net.bridge.bridge-nf-call-iptables=0 or accept the bridges' traffic)",
+        )
     else:
-        yield Finding("br_netfilter", "warn", "bridge-nf-call-iptables=1: bridged frames traverse iptables; no FORWARD DROP policy now")
+        yield Finding(
+            "br_netfilter",
+            "warn",
+            "bridge-nf-call-iptables=1: bridged frames traverse iptables; no FORWARD DROP policy now",
+        )
     if ruleset is None:
         yield Finding("nft bridge rules", "not checked", "nft is not installed or cannot list the ruleset")
     else:
         bad = list(_bridge_rule_problems(ruleset))
-        yield Finding("nft bridge rules", "fail", "; ".join(bad)) if bad else Finding("nft bridge rules", "ok", "nothing drops FGCP frames or filters source MACs")
+        yield (
+            Finding("nft bridge rules", "fail", "; ".join(bad))
+            if bad
+            else Finding("nft bridge rules", "ok", "nothing drops FGCP frames or filters source MACs")
+        )
     yield _ebtables_finding(netns)
 
 
@@ -178,10 +203,15 @@ def _ebtables_finding(netns: str | None) -> Finding:
         return Finding("ebtables", "not checked", reason)
     fgcp = {f"0x{t:x}" for t in FGCP_ETHERTYPES}
     bad = [
-        line.strip() for line in result.stdout.splitlines()
+        line.strip()
+        for line in result.stdout.splitlines()
         if "-j DROP" in line and ("-s " in line or any(f"-p {t}" in line.lower() for t in fgcp))
     ]
-    return Finding("ebtables", "fail", "drops FGCP frames or spoofed MACs: " + "; ".join(bad)) if bad else Finding("ebtables", "ok", "no rule drops FGCP frames or source MACs")
+    return (
+        Finding("ebtables", "fail", "drops FGCP frames or spoofed MACs: " + "; ".join(bad))
+        if bad
+        else Finding("ebtables", "ok", "no rule drops FGCP frames or source MACs")
+    )
 
 
 def _nwfilter_finding() -> Finding:
@@ -190,5 +220,9 @@ def _nwfilter_finding() -> Finding:
         return Finding("libvirt nwfilter", "not checked", "virsh is not installed or cannot reach libvirt")
     names = {line.split()[1] for line in result.stdout.splitlines() if len(line.split()) >= 2}
     blocking = sorted(names & MAC_SPOOF_BLOCKING_NWFILTERS)
-    detail = f"defined MAC anti-spoofing filters: {', '.join(blocking)} (harmful only if a FortiGate NIC references one)" if blocking else "no MAC anti-spoofing filter defined"
+    detail = (
+        f"defined MAC anti-spoofing filters: {', '.join(blocking)} (harmful only if a FortiGate NIC references one)"
+        if blocking
+        else "no MAC anti-spoofing filter defined"
+    )
     return Finding("libvirt nwfilter", "warn" if blocking else "ok", detail)

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .terraform_env import terraform_env
+from .env import terraform_env
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
-from .cdk import Construct
 
 
 class LibvirtProvider(Provider):

@@ -13,27 +13,11 @@ from functools import cache
 
 import jinja2
 
-from .model import ClusterSpec, Unit
-from .facts import HA_PASSWORD_MAX
-from .fortios_forms import MGMT_ALLOWACCESS, enable
-from .secrets import check_secret_value
+from ..spec.model import ClusterSpec, Unit
+from .forms import MGMT_ALLOWACCESS, enable
+from .secrets import BootstrapSecrets
 
 TEMPLATE = "unit.conf.j2"
-
-
-@dataclass(frozen=True)
-class BootstrapSecrets:
-    """Secret values inserted at render time only, never stored."""
-
-    ha_password: str
-    admin_password: str
-
-    def __post_init__(self) -> None:
-        check_secret_value("secrets.ha_password", self.ha_password, HA_PASSWORD_MAX)
-        check_secret_value("secrets.admin_password", self.admin_password)
-
-    def __repr__(self) -> str:  # never show values in tracebacks or logs
-        return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,7 @@ def fortios_quote(value: object) -> str:
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("fgtha", "templates"),
+        loader=jinja2.PackageLoader("fgtha.fortios", "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -74,15 +58,19 @@ def _interfaces(spec: ClusterSpec, unit: Unit) -> list[_Interface]:
 
 def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str:
     """The FortiOS CLI bootstrap of one unit of ``spec``."""
-    return _environment().get_template(TEMPLATE).render(
-        hostname=unit.name,
-        interfaces=_interfaces(spec, unit),
-        cluster=spec.cluster,
-        unit=unit,
-        hbdev=spec.hbdev,
-        mgmt_port=spec.mgmt_port.port,
-        unicast=spec.unicast_heartbeat(unit),
-        secrets=secrets,
+    return (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            hostname=unit.name,
+            interfaces=_interfaces(spec, unit),
+            cluster=spec.cluster,
+            unit=unit,
+            hbdev=spec.hbdev,
+            mgmt_port=spec.mgmt_port.port,
+            unicast=spec.unicast_heartbeat(unit),
+            secrets=secrets,
+        )
     )
 
 

@@ -5,7 +5,7 @@ A binding is a subclass of :class:`Resource` or :class:`Provider` whose
 dataclasses. At synth time the arguments become plain Terraform JSON:
 dataclasses turn into objects, tuples into lists, and ``None`` is left out.
 Which attributes exist and what they hold is checked against the schema
-subsets in ``schemas/`` by :mod:`fgtha_constructs.schema_check`.
+subsets in ``schemas/`` by :mod:`fgtha_constructs.bindings.schema_check`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import fields, is_dataclass
 from functools import cache, cached_property
 from typing import Any, ClassVar
 
-from .cdk import (
+from ..cdk import (
     Construct,
     TerraformProvider,
     TerraformProviderGeneratorMetadata,
@@ -49,7 +49,9 @@ def _attributes(values: Mapping[str, Any]) -> dict[str, Any]:
 @cache
 def _generator_metadata(provider_name: str, version_constraint: str) -> TerraformProviderGeneratorMetadata:
     """One metadata struct per provider type, built once (each struct costs jsii's runtime type checks)."""
-    return TerraformProviderGeneratorMetadata(provider_name=provider_name, provider_version_constraint=version_constraint)
+    return TerraformProviderGeneratorMetadata(
+        provider_name=provider_name, provider_version_constraint=version_constraint
+    )
 
 
 class Provider(TerraformProvider):

@@ -10,14 +10,15 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .facts import HA_PASSWORD_MAX
-from .problems import Problem, SpecError
+from ..spec.facts import HA_PASSWORD_MAX
+from ..spec.problems import Problem, SpecError
 
 if TYPE_CHECKING:
-    from .bootstrap import BootstrapSecrets
-    from .model import ClusterSpec, SecretRef
+    from ..spec.model import ClusterSpec, SecretRef
+
 
 def check_secret_value(path: str, value: str, max_length: int | None = None) -> None:
     """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``."""
@@ -26,7 +27,24 @@ def check_secret_value(path: str, value: str, max_length: int | None = None) -> 
     if max_length is not None and len(value) > max_length:
         raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes at most {max_length}")])
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise SpecError([Problem(path, "contains a newline or another control character, which a FortiOS CLI line cannot carry")])
+        raise SpecError(
+            [Problem(path, "contains a newline or another control character, which a FortiOS CLI line cannot carry")]
+        )
+
+
+@dataclass(frozen=True)
+class BootstrapSecrets:
+    """Secret values inserted at render time only, never stored."""
+
+    ha_password: str
+    admin_password: str
+
+    def __post_init__(self) -> None:
+        check_secret_value("secrets.ha_password", self.ha_password, HA_PASSWORD_MAX)
+        check_secret_value("secrets.admin_password", self.admin_password)
+
+    def __repr__(self) -> str:  # never show values in tracebacks or logs
+        return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>)"
 
 
 def env_name(ref: SecretRef) -> str:
@@ -47,7 +65,6 @@ def _resolve_one(path: str, ref: SecretRef, prompt: bool) -> str:
 
 def resolve_secrets(spec: ClusterSpec, *, prompt: bool) -> BootstrapSecrets:
     """Read the spec's secrets from the environment, or ask on a TTY when ``prompt``; every problem at once."""
-    from .bootstrap import BootstrapSecrets
 
     values: dict[str, str] = {}
     problems: list[Problem] = []

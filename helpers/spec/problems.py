@@ -43,7 +43,7 @@ class SpecError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def from_validation_error(cls, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> "SpecError":
+    def from_validation_error(cls, exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> SpecError:
         """Translate pydantic's structural errors into field-path problems."""
         problems = []
         for err in exc.errors(include_url=False):
@@ -60,7 +60,7 @@ def _is_union_tag(part: object) -> bool:
 def _plain_message(err: ErrorDetails) -> str:
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if err["type"] == "extra_forbidden":
         return "unknown field (check the spelling against the spec reference)"
     if err["type"] == "missing":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
-from .cdk import Construct
 
 
 class KvmhostProvider(Provider):
@@ -63,9 +63,7 @@ class KvmhostConfigDrive(Resource):
         user_data: str,
         license: str | None = None,
     ) -> None:
-        super().__init__(
-            scope, id, provider=provider, attributes=keyword_attributes(locals())
-        )
+        super().__init__(scope, id, provider=provider, attributes=keyword_attributes(locals()))
 
     @property
     def path(self) -> str:

@@ -1,0 +1,1 @@
+"""Host checks: is a KVM host ready for the spec's heartbeat mode."""

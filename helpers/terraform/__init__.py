@@ -1,0 +1,1 @@
+"""Terraform plumbing: the embedded Terraform's environment and command line, and plan reports."""
