@@ -29,7 +29,7 @@ test: setup
 	$(PY) -m pytest
 
 bench: setup
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) cdktf.out .pytest_cache

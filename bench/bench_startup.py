@@ -1,0 +1,55 @@
+"""Whole-process start-up of the CLI against the floor: `python -c pass`, and `fgtha iso` against xorriso.
+
+Run: .venv/bin/python bench/bench_startup.py
+Targets (issue 11): `fgtha validate` of the example and `fgtha --help` at most 4x `python -c pass`;
+`fgtha iso` at most 3x `xorriso -as mkisofs` writing the same files.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import Comparison, command, compare, print_report
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "unicast-two-hosts.yaml"
+BIN = Path(sys.executable).parent
+SECRETS = {"TF_VAR_fgt_ha_password": "bench-ha-password", "TF_VAR_fgt_admin_password": "bench-admin-password"}
+
+
+def comparisons() -> list[Comparison]:
+    """The start-up comparisons, each measured side by side."""
+    floor = command([sys.executable, "-c", "pass"])
+    fgtha = str(BIN / "fgtha")
+    results = [
+        compare("fgtha validate (example)", command([fgtha, "validate", str(EXAMPLE)]), "python -c pass", floor, 4),
+        compare("fgtha --help", command([fgtha, "--help"]), "python -c pass", floor, 4),
+    ]
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work)
+        files = out / "tree" / "openstack"
+        (files / "latest").mkdir(parents=True)
+        (files / "content").mkdir()
+        render = command([fgtha, "render", str(EXAMPLE), "--unit", "fgt-a", "--output-dir", str(out / "r")], SECRETS)
+        render()
+        (files / "latest" / "user_data").write_bytes(next((out / "r").iterdir()).read_bytes())
+        (files / "latest" / "meta_data.json").write_text('{"files": []}')
+        iso = [fgtha, "iso", str(EXAMPLE), "--unit", "fgt-a", "--output", str(out / "fgt-a.iso")]
+        xorriso = ["xorriso", "-as", "mkisofs", "-quiet", "-V", "config-2", "-J", "-R"]
+        xorriso += ["-o", str(out / "x.iso"), str(out / "tree")]
+        results.append(
+            compare("fgtha iso (one unit)", command(iso, SECRETS), "xorriso -as mkisofs", command(xorriso), 3)
+        )
+    return results
+
+
+def main() -> int:
+    results = comparisons()
+    print_report("CLI start-up (whole processes, interleaved)", results)
+    return 0 if all(c.met for c in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
