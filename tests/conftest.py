@@ -1,8 +1,13 @@
-"""Shared fixtures: the repository paths, the shipped examples, and network namespaces."""
+"""Shared fixtures: the repository paths, the shipped examples, and network namespaces; the session fails
+when a test leaves a namespace or a cdktf output folder behind."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +20,13 @@ from netns import leftover_namespaces, temporary_netns  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
+# Python keeps the shared temp folder (tempfile caches it now: pytest's tmp_path stays there); every child
+# process (the jsii runtime under cdktf, Terraform, cdktf-cli) gets a folder of this session as its TMPDIR,
+# so the check below sees what this session left, never what another run on the machine is using.
+tempfile.gettempdir()
+SESSION_TMPDIR = Path(tempfile.mkdtemp(prefix="fgtha-test-session-"))
+os.environ["TMPDIR"] = str(SESSION_TMPDIR)
+
 
 @pytest.fixture
 def netns() -> Iterator[str]:
@@ -24,12 +36,19 @@ def netns() -> Iterator[str]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when a test left a namespace behind."""
+    """Fail the run when a test left a namespace or a ``cdktf.outdir.*`` folder (``Testing.app()``) behind."""
     left = leftover_namespaces()
     if left:
         for name in left:
-            import subprocess
-
             subprocess.run(["ip", "netns", "delete", name], check=False)
         print(f"\nnamespaces left behind by tests (removed now): {left}", file=sys.stderr)
+        session.exitstatus = 1
+    outdirs = sorted(p.name for p in SESSION_TMPDIR.glob("cdktf.outdir.*"))
+    shutil.rmtree(SESSION_TMPDIR, ignore_errors=True)
+    if outdirs:
+        print(
+            f"\n{len(outdirs)} cdktf.outdir.* folder(s) left behind by tests (removed now; "
+            f"use synthkit.scratch_app): {outdirs[:5]}",
+            file=sys.stderr,
+        )
         session.exitstatus = 1

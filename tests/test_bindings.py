@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+from synthkit import synth_stack
 
 from fgtha_constructs import cdk
 from fgtha_constructs.bindings.fortios import (
@@ -39,12 +39,6 @@ from fgtha_constructs.bindings.libvirt import (
 from fgtha_constructs.bindings.schema_check import Schemas, stack_problems
 
 SCHEMAS = Schemas()
-
-
-def synth(build: Any) -> dict[str, Any]:
-    stack = cdk.TerraformStack(cdk.Testing.app(), "test")
-    build(stack)
-    return json.loads(cdk.Testing.synth(stack))
 
 
 def every_binding(stack: cdk.TerraformStack) -> None:
@@ -102,13 +96,13 @@ def every_binding(stack: cdk.TerraformStack) -> None:
 
 
 def test_every_binding_passes_the_schema_check() -> None:
-    out = synth(every_binding)
+    out = synth_stack(every_binding)
     assert stack_problems(out, SCHEMAS) == []
     assert len([r for rs in out["resource"].values() for r in rs]) == 8
 
 
 def test_references_are_terraform_expressions_and_nested_values_plain_json() -> None:
-    out = synth(every_binding)
+    out = synth_stack(every_binding)
     disk = out["resource"]["libvirt_domain"]["vm"]["devices"]["disks"][0]
     assert disk["source"]["file"]["file"] == "${libvirt_volume.disk.path}"
     assert out["resource"]["fortios_system_ha"]["ha"]["ha_mgmt_interfaces"] == [{"id": 1, "interface": "port4"}]
@@ -116,7 +110,7 @@ def test_references_are_terraform_expressions_and_nested_values_plain_json() -> 
 
 
 def test_required_providers_are_pinned_and_aliases_are_used() -> None:
-    out = synth(every_binding)
+    out = synth_stack(every_binding)
     assert out["terraform"]["required_providers"] == {
         "libvirt": {"source": "dmacvicar/libvirt", "version": "~> 0.9.7"},
         "fortios": {"source": "fortinetdev/fortios", "version": "~> 1.25"},
@@ -156,14 +150,14 @@ def test_required_providers_are_pinned_and_aliases_are_used() -> None:
     ],
 )
 def test_the_schema_check_finds_each_kind_of_problem(mutation: Any, problem: str) -> None:
-    out = synth(every_binding)
+    out = synth_stack(every_binding)
     mutation(out["resource"])
     problems = stack_problems(out, SCHEMAS)
     assert len(problems) == 1 and problems[0].startswith(problem), problems
 
 
 def test_an_expression_may_stand_for_any_type() -> None:
-    out = synth(every_binding)
+    out = synth_stack(every_binding)
     out["resource"]["libvirt_domain"]["vm"]["vcpu"] = "${var.vcpu}"
     out["resource"]["libvirt_domain"]["vm"]["devices"] = "${local.devices}"
     assert stack_problems(out, SCHEMAS) == []

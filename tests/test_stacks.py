@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO
+from synthkit import scratch_app, synth_stack
 from test_model_rules import BROADCAST, DELETE, UNICAST, mutate
 
 from fgtha.spec.model import ClusterSpec
@@ -38,9 +39,9 @@ def spec_of(variant: str) -> ClusterSpec:
 
 
 def synth_all(spec: ClusterSpec) -> dict[str, dict[str, Any]]:
-    app = cdk.Testing.app()
-    add_cluster(app, spec)
-    return {stack.node.id: json.loads(cdk.Testing.synth(stack)) for stack in app.node.children}
+    with scratch_app() as app:
+        add_cluster(app, spec)
+        return {stack.node.id: json.loads(cdk.Testing.synth(stack)) for stack in app.node.children}
 
 
 def resources(stack: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
@@ -112,9 +113,8 @@ def test_boot_disk_is_an_overlay_and_the_drive_is_uploaded_from_the_config_drive
 
 def test_cdktf_testing_assertions_on_the_ha_stack(variant: Any) -> None:
     name, spec, _ = variant
-    app = cdk.Testing.app()
-    stacks = add_cluster(app, spec)
-    synthesized = cdk.Testing.synth(stacks.ha)
+    with scratch_app() as app:
+        synthesized = cdk.Testing.synth(add_cluster(app, spec).ha)
     unicast = name.startswith("unicast")
     for unit in spec.units:
         hb = spec.unicast_heartbeat(unit)
@@ -173,9 +173,7 @@ def test_a_licence_is_read_by_terraform_at_apply_time_not_at_synth(tmp_path: Pat
 
 
 def test_the_single_scope_cluster_construct_has_every_part() -> None:
-    stack = cdk.TerraformStack(cdk.Testing.app(), "all")
-    FortiGateHaCluster(stack, "cluster", spec=spec_of("unicast-two-hosts"))
-    out = json.loads(cdk.Testing.synth(stack))
+    out = synth_stack(lambda stack: FortiGateHaCluster(stack, "cluster", spec=spec_of("unicast-two-hosts")))
     assert stack_problems(out, SCHEMAS) == []
     counts = {rtype: len(rs) for rtype, rs in out["resource"].items()}
     assert counts == {
