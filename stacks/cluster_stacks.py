@@ -9,30 +9,32 @@ network -> units -> ha.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from fgtha.project import State
 from fgtha.spec.model import ClusterSpec, Host
-from fgtha_constructs.cdk import App, Construct, LocalBackend, TerraformStack
+from fgtha_constructs.cdk import App, Construct, TerraformStack
 from fgtha_constructs.ha_cluster import DEFAULT_DRIVE_DIR, ClusterHaSettings, ClusterUnits
 from fgtha_constructs.host_bridge import HostNetwork
+
+from .backends import StackBackend
 
 
 @dataclass(frozen=True)
 class StackOptions:
     """Where state lives and how the host side is reached.
 
-    ``state_dir`` None keeps each stack's state in the repository root
-    (``terraform.<stack>.tfstate``, relative to ``cdktf.out/stacks/<stack>``).
+    ``state`` is the site's backend (``context.fgtha.state``; default: local files in ``.fgtha/state/``),
+    one state per stack (:mod:`fgtha_stacks.backends`).
     ``netns`` makes every host-network stack act inside that network namespace.
     """
 
-    state_dir: Path | None = None
+    state: State = State()
     netns: str | None = None
     drive_dir: str = DEFAULT_DRIVE_DIR
 
 
 class ClusterStack(TerraformStack):
-    """A stack of one cluster: local state, and no cdktf trial synth.
+    """A stack of one cluster: its own state in the site's backend, and no cdktf trial synth.
 
     Before writing, cdktf resolves every element once more only to discover
     references between stacks (and adds outputs for them). The stacks of a
@@ -44,8 +46,7 @@ class ClusterStack(TerraformStack):
 
     def __init__(self, scope: Construct, name: str, options: StackOptions) -> None:
         super().__init__(scope, name)
-        base = str(options.state_dir) if options.state_dir else "../../.."
-        LocalBackend(self, path=f"{base}/terraform.{name}.tfstate")
+        StackBackend(self, state=options.state, stack=name)
 
     def prepare_stack(self) -> None:
         """Nothing to prepare: the backend exists and there are no cross-stack references."""

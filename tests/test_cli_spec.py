@@ -74,12 +74,30 @@ def test_validate_unreadable_specs_without_traceback(tmp_path: Path, content: st
     assert message in result.stderr
 
 
-def test_validate_warns_about_shared_group_ids(tmp_path: Path) -> None:
+def test_validate_refuses_one_group_id_on_one_l2_segment(tmp_path: Path) -> None:
+    """The broadcast example's kvm1 shares bridge br-ext (uplink enp1s0) with the unicast example's kvm1."""
     other = write_spec(tmp_path, mutate(BROADCAST, {"cluster.group_id": 10}), "other.yaml")
     result = run("validate", EXAMPLES / f"{UNICAST}.yaml", other)
-    assert result.returncode == 0
-    assert "need different group-ids" in result.stderr and "fgt-lab" in result.stderr
-    assert "group-ids" not in run("validate", *sorted(EXAMPLES.glob("*.yaml"))).stderr
+    assert_clean_failure(result)
+    assert f"{other}: invalid with the other specs" in result.stderr
+    assert "error cluster.group_id: group-id 10 is also used by fgt-ha" in result.stderr
+    assert "kvm1 bridge br-ext" in result.stderr and "kvm1 NIC enp1s0" in result.stderr
+    elsewhere = write_spec(
+        tmp_path, mutate(BROADCAST, {"cluster.group_id": 10, "hosts[0].name": "kvm9", "units": _on("kvm9")}), "b.yaml"
+    )
+    assert run("validate", EXAMPLES / f"{UNICAST}.yaml", elsewhere).returncode == 0
+    assert run("validate", *sorted(EXAMPLES.glob("*.yaml"))).returncode == 0
+
+
+def test_validate_refuses_two_specs_of_one_cluster_name(tmp_path: Path) -> None:
+    twin = write_spec(tmp_path, mutate(BROADCAST, {"cluster.name": "fgt-ha", "cluster.group_id": 11}), "twin.yaml")
+    result = run("validate", EXAMPLES / f"{UNICAST}.yaml", twin)
+    assert_clean_failure(result)
+    assert "error cluster.name: 'fgt-ha' is also the cluster of" in result.stderr
+
+
+def _on(host: str) -> Any:
+    return lambda units: [{**u, "host": host} for u in units]
 
 
 def test_validate_never_prints_secret_values() -> None:

@@ -210,6 +210,7 @@ def test_main_synthesizes_the_example_and_no_secret_reaches_cdktf_out(tmp_path: 
     import subprocess
 
     shutil.copy(REPO / "main.py", tmp_path / "main.py")
+    shutil.copy(REPO / "cdktf.json", tmp_path / "cdktf.json")
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     env = {**os.environ, **SECRET_VALUES, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     subprocess.run([str(REPO / ".venv/bin/python"), "main.py"], cwd=tmp_path, env=env, check=True, capture_output=True)

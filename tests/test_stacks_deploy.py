@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 from fgtha.spec.model import load_spec
 from fgtha_constructs.cdk import App
+from fgtha.project import LocalState, State
 from fgtha_stacks.cluster_stacks import StackOptions, add_cluster
 app = App()
-add_cluster(app, load_spec("spec.yaml"), StackOptions(state_dir=Path.cwd(), netns=os.environ["FGTHA_TEST_NETNS"]))
+state = State(local=LocalState(dir=str(Path.cwd() / "state")))
+add_cluster(app, load_spec("spec.yaml"), StackOptions(state=state, netns=os.environ["FGTHA_TEST_NETNS"]))
 app.synth()
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -17,6 +18,7 @@ from ..fortios.bootstrap import render_unit
 from ..fortios.secrets import BootstrapSecrets, resolve_secrets
 from ..spec.model import ClusterSpec, Unit, load_spec
 from ..spec.problems import Problem, SpecError
+from ..spec.site import site_problems
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -48,36 +50,41 @@ def _print_warnings(problems: tuple[Problem, ...]) -> None:
         err_console.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.message)}")
 
 
-def _group_id_clashes(specs: dict[str, ClusterSpec]) -> None:
-    by_group: dict[int, list[str]] = defaultdict(list)
-    for path, spec in specs.items():
-        by_group[spec.cluster.group_id].append(f"{spec.cluster.name} ({path})")
-    for group_id, clusters in by_group.items():
-        if len(clusters) > 1:
-            err_console.print(
-                f"[yellow]warning[/] cluster.group_id: {escape(', '.join(clusters))} all use group-id {group_id}; "
-                "two clusters on one L2 segment need different group-ids (the virtual MACs derive from it)"
-            )
+def check_specs(paths: Sequence[str | Path], *, show_ok: bool = True) -> dict[str, ClusterSpec] | None:
+    """Load every spec, then check them together (:mod:`fgtha.spec.site`).
 
-
-def validate(args: argparse.Namespace) -> int:
-    """Validate every spec given; exit 2 when any is invalid."""
+    Problems print as ``fgtha validate`` prints them (``SPEC: invalid``, then ``error path: message``);
+    returns the specs by path, or None when any is invalid.
+    """
     valid: dict[str, ClusterSpec] = {}
-    for path in args.specs:
+    failed = 0
+    for path in map(str, paths):
         try:
             spec = load_spec(path)
         except SpecError as exc:
             err_console.print(f"[bold]{escape(path)}[/]: invalid")
             report_spec_error(exc)
+            failed += 1
             continue
         valid[path] = spec
-        console.print(
-            f"[green]ok[/] {escape(path)}: cluster {escape(spec.cluster.name)}, {len(spec.units)} units, "
-            f"{spec.cluster.heartbeat} heartbeat"
-        )
+        if show_ok:
+            console.print(
+                f"[green]ok[/] {escape(path)}: cluster {escape(spec.cluster.name)}, {len(spec.units)} units, "
+                f"{spec.cluster.heartbeat} heartbeat"
+            )
         _print_warnings(spec.warnings)
-    _group_id_clashes(valid)
-    return 0 if len(valid) == len(args.specs) else 2
+    clashes: dict[str, list[Problem]] = defaultdict(list)
+    for path, problem in site_problems(valid):
+        clashes[path].append(problem)
+    for path, problems in clashes.items():
+        err_console.print(f"[bold]{escape(path)}[/]: invalid with the other specs")
+        report_spec_error(SpecError(problems))
+    return None if failed or clashes else valid
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Validate every spec given, alone and together; exit 2 when any is invalid."""
+    return 0 if check_specs(args.specs) is not None else 2
 
 
 def _select_unit(spec: ClusterSpec, name: str) -> Unit:
