@@ -23,6 +23,9 @@ class KvmhostProvider(Provider):
     def __init__(self) -> None:
         self.netns: str | None = None
 
+    def close(self) -> None:
+        """Release what the provider holds (nothing yet for a local host) before the process ends."""
+
     def get_model_prefix(self) -> str:
         return "kvmhost_"
 
