@@ -5,6 +5,7 @@ from __future__ import annotations
 from fgtha.spec.model import ClusterSpec, Port, Unit
 
 from . import secret_inputs
+from .bindings.expression import Expression
 from .bindings.kvmhost import KvmhostConfigDrive, KvmhostProvider
 from .bindings.libvirt import (
     BackingStore,
@@ -63,7 +64,7 @@ class FortiGateVm(Construct):
         unit: Unit,
         provider: LibvirtProvider,
         drive_provider: KvmhostProvider,
-        drive_dir: str,
+        drive_dir: str | Expression,
         variables: secret_inputs.SecretVariables,
     ) -> None:
         super().__init__(scope, id)
@@ -92,9 +93,9 @@ class FortiGateVm(Construct):
             self,
             "config_drive",
             provider=drive_provider,
-            path=f"{drive_dir}/{spec.cluster.name}-{unit.name}-config-2.iso",
+            path=Expression.join(drive_dir, f"/{spec.cluster.name}-{unit.name}-config-2.iso"),
             user_data=secret_inputs.user_data(variables, spec, unit),
-            license=f'${{file("{license_path}")}}' if license_path else None,
+            license=Expression.call("file", str(license_path)) if license_path else None,
         )
         self.drive_volume = LibvirtVolume(
             self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fgtha.spec.model import ClusterSpec
 
+from .bindings.expression import Expression
 from .bindings.kvmhost import KvmhostProvider
 from .bindings.libvirt import LibvirtProvider
 from .cdk import Construct, TerraformVariable
@@ -15,7 +16,9 @@ from .secret_inputs import SecretVariables, var_ref
 
 #: Where config drives are written on the machine that runs Terraform (then uploaded into the pool).
 #: ``<repo>/.fgtha/config-drives`` seen from ``cdktf.out/stacks/<stack>``; absolute, as kvmhost requires.
-DEFAULT_DRIVE_DIR = '${abspath("${path.root}/../../../.fgtha/config-drives")}'
+DEFAULT_DRIVE_DIR = Expression.call(
+    "abspath", Expression.join(Expression.hcl("path.root"), "/../../../.fgtha/config-drives")
+)
 
 #: The bool variable that lets the fortios providers accept self-signed certificates.
 INSECURE_VARIABLE = "fortios_insecure"
@@ -24,7 +27,9 @@ INSECURE_VARIABLE = "fortios_insecure"
 class ClusterUnits(Construct):
     """Every unit of the cluster on its host's libvirt provider (one alias per host URI)."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, drive_dir: str = DEFAULT_DRIVE_DIR) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, spec: ClusterSpec, drive_dir: str | Expression = DEFAULT_DRIVE_DIR
+    ) -> None:
         super().__init__(scope, id)
         self.libvirt: dict[str, LibvirtProvider] = {}
         for host in spec.hosts:

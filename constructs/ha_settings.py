@@ -12,6 +12,7 @@ from fgtha.fortios.forms import MGMT_ALLOWACCESS, enable
 from fgtha.spec.model import ClusterSpec, Unit
 
 from . import secret_inputs
+from .bindings.expression import Expression
 from .bindings.fortios import (
     FortiosProvider,
     FortiosSystemGlobal,
@@ -37,7 +38,7 @@ class HaSettings(Construct):
         *,
         spec: ClusterSpec,
         unit: Unit,
-        insecure: str,
+        insecure: Expression,
         variables: secret_inputs.SecretVariables,
     ) -> None:
         super().__init__(scope, id)

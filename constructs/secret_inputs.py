@@ -8,6 +8,8 @@ value; Terraform inserts the value at apply time.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Sequence
 
 from fgtha.fortios.bootstrap import render_unit
@@ -15,6 +17,7 @@ from fgtha.fortios.secrets import BootstrapSecrets
 from fgtha.spec.facts import HA_PASSWORD_MAX
 from fgtha.spec.model import ClusterSpec, SecretRef, Unit
 
+from .bindings.expression import Expression
 from .cdk import Construct, TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 
 #: A value FortiOS can take inside a quoted CLI argument that was quoted before the value was known.
@@ -27,12 +30,12 @@ _HA_PASSWORD_LENGTH = TerraformVariableValidationConfig(
     condition=f"${{length(var.%s) <= {HA_PASSWORD_MAX}}}",
     error_message=f"FortiOS takes an HA password of at most {HA_PASSWORD_MAX} characters.",
 )
-_SENTINEL = "FGTHA-SENTINEL-{}-5e1d"
+_SENTINEL = "FGTHA-SENTINEL-{}-{}"
 
 
-def var_ref(name: str) -> str:
+def var_ref(name: str) -> Expression:
     """``${var.<name>}``: a variable created directly in a stack is named by its id (no jsii round trip)."""
-    return f"${{var.{name}}}"
+    return Expression.var(name)
 
 
 class SecretVariables:
@@ -52,7 +55,7 @@ class SecretVariables:
             stack._fgtha_secret_variables = registry  # type: ignore[attr-defined]
         return registry
 
-    def ref(self, name: str, description: str, rules: Sequence[TerraformVariableValidationConfig] = ()) -> str:
+    def ref(self, name: str, description: str, rules: Sequence[TerraformVariableValidationConfig] = ()) -> Expression:
         """``${var.<name>}`` of the stack's variable ``name``, created on first use with ``rules`` besides quotability."""
         if name not in self._names:
             validation = [
@@ -70,27 +73,24 @@ class SecretVariables:
 
 def _secret(
     variables: SecretVariables, ref: SecretRef, what: str, rules: Sequence[TerraformVariableValidationConfig] = ()
-) -> str:
+) -> Expression:
     return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)", rules)
 
 
-def ha_password(variables: SecretVariables, spec: ClusterSpec) -> str:
+def ha_password(variables: SecretVariables, spec: ClusterSpec) -> Expression:
     """The FGCP password, as a reference to its sensitive variable."""
     return _secret(variables, spec.secrets.ha_password, "FGCP HA password", (_HA_PASSWORD_LENGTH,))
 
 
-def _escape_template(text: str) -> str:
-    return text.replace("${", "$${").replace("%{", "%%{")
-
-
-def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> str:
-    """The unit's FortiOS bootstrap with its secrets as variable references (a Terraform string template)."""
+def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> Expression:
+    """The unit's FortiOS bootstrap as a Terraform string template: the rendered text stays literal
+    (a ``${...}`` in a spec value reaches the drive as written), each secret is a variable reference."""
+    marker = secrets.token_hex(8)  # unguessable: no spec value can contain a sentinel
+    sentinels = {name: _SENTINEL.format(name, marker) for name in ("ha_password", "admin_password")}
     refs = {
-        "ha_password": ha_password(variables, spec),
-        "admin_password": _secret(variables, spec.secrets.admin_password, "FortiGate admin password"),
+        sentinels["ha_password"]: ha_password(variables, spec),
+        sentinels["admin_password"]: _secret(variables, spec.secrets.admin_password, "FortiGate admin password"),
     }
-    sentinels = {name: _SENTINEL.format(name) for name in refs}
-    text = _escape_template(render_unit(spec, unit, BootstrapSecrets(**sentinels)))
-    for name, sentinel in sentinels.items():
-        text = text.replace(sentinel, refs[name])
-    return text
+    text = render_unit(spec, unit, BootstrapSecrets(**sentinels))
+    pieces = re.split("(" + "|".join(map(re.escape, refs)) + ")", text)
+    return Expression.join(*(refs.get(piece, piece) for piece in pieces))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fgtha.project import State
 from fgtha.spec.model import ClusterSpec, Host
+from fgtha_constructs.bindings.expression import Expression
 from fgtha_constructs.cdk import App, Construct, TerraformStack
 from fgtha_constructs.ha_cluster import DEFAULT_DRIVE_DIR, ClusterHaSettings, ClusterUnits
 from fgtha_constructs.host_bridge import HostNetwork
@@ -30,7 +31,7 @@ class StackOptions:
 
     state: State = State()
     netns: str | None = None
-    drive_dir: str = DEFAULT_DRIVE_DIR
+    drive_dir: str | Expression = DEFAULT_DRIVE_DIR
 
 
 class ClusterStack(TerraformStack):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 from synthkit import synth_stack
+from tfharness import Terraform
 
 from fgtha_constructs import cdk
+from fgtha_constructs.bindings.expression import Expression, hcl_string, literal_template
 from fgtha_constructs.bindings.fortios import (
     FortiosProvider,
     FortiosSystemGlobal,
@@ -75,7 +80,7 @@ def every_binding(stack: cdk.TerraformStack) -> None:
     kvm = KvmhostProvider(stack, "kh", netns="ns1")
     KvmhostBridge(stack, "br", provider=kvm, name="br0", uplink="eth0", promiscuous=True, mtu=1500)
     KvmhostConfigDrive(stack, "cd", provider=kvm, path="/tmp/a.iso", user_data="config system global\nend\n")
-    fortios = FortiosProvider(stack, "fo", alias="a", hostname="192.0.2.1", token="${var.t}")
+    fortios = FortiosProvider(stack, "fo", alias="a", hostname="192.0.2.1", token=Expression.var("t"))
     FortiosSystemHa(
         stack,
         "ha",
@@ -85,7 +90,7 @@ def every_binding(stack: cdk.TerraformStack) -> None:
         mode="a-p",
         hbdev="port3 50",
         monitor="port1",
-        password="${var.p}",
+        password=Expression.var("p"),
         session_pickup="enable",
         override="disable",
         priority=200,
@@ -128,6 +133,7 @@ def test_required_providers_are_pinned_and_aliases_are_used() -> None:
         (lambda r: r["libvirt_volume"]["disk"].pop("pool"), "libvirt_volume.disk.pool: required attribute missing"),
         (lambda r: r["libvirt_domain"]["vm"].update(vcpu="two"), "libvirt_domain.vm.vcpu: expected number"),
         (lambda r: r["libvirt_domain"]["vm"].update(running="true"), "libvirt_domain.vm.running: expected bool"),
+        (lambda r: r["libvirt_domain"]["vm"].update(vcpu="$${var.n}"), "libvirt_domain.vm.vcpu: expected number"),
         (lambda r: r["libvirt_volume"]["disk"].update(path="/x"), "libvirt_volume.disk.path: computed only"),
         (lambda r: r["kvmhost_bridge"]["br"].update(mac="aa"), "kvmhost_bridge.br.mac: computed only"),
         (
@@ -161,3 +167,72 @@ def test_an_expression_may_stand_for_any_type() -> None:
     out["resource"]["libvirt_domain"]["vm"]["vcpu"] = "${var.vcpu}"
     out["resource"]["libvirt_domain"]["vm"]["devices"] = "${local.devices}"
     assert stack_problems(out, SCHEMAS) == []
+
+
+# ---- literal strings and expressions, read back by the real Terraform --------------------------------------
+
+#: Strings that Terraform's template syntax or cdktf's token markers would take for code.
+_EDGE_CASES = [
+    "${",
+    "$${",
+    "$$${",
+    "%{",
+    "%%{",
+    "$",
+    "a$",
+    "$$",
+    "%",
+    "}",
+    "\\",
+    '"',
+    "\n",
+    '${file("/etc/hostname")}',
+    '%{ for c in ["a"] }${c}%{ endfor }',
+    "${TfToken[TOKEN.0]}",
+    "#{TfToken[TOKEN.1]}",
+    "$${TfToken[TOKEN.2]}",
+    'x\\"y\\n${var.x}\t',
+]
+_ALPHABET = '$%{}"\\ \n\tTfToken[]#ab'
+
+
+def _corpus() -> list[str]:
+    rng = random.Random(12)
+    return _EDGE_CASES + ["".join(rng.choices(_ALPHABET, k=rng.randint(1, 14))) for _ in range(150)]
+
+
+def _evaluated(tmp_path: Path, values: list[Any]) -> list[Any]:
+    """What Terraform makes of each synthesized value (as the value of an output)."""
+    tf = Terraform(tmp_path / "eval")
+    tf.write({"output": {f"o{i}": {"value": v} for i, v in enumerate(values)}})
+    tf.init()
+    tf.apply()
+    outputs = json.loads(tf.run("output", "-json").stdout)
+    return [outputs[f"o{i}"]["value"] for i in range(len(values))]
+
+
+def test_a_literal_string_reaches_terraform_unchanged_and_only_expressions_are_evaluated(tmp_path: Path) -> None:
+    texts = _corpus()
+    x = Expression.hcl('"X"')
+    built: list[tuple[str | Expression, str]] = [(t, t) for t in texts]  # (binding value, what Terraform must see)
+    built += [(Expression.join(t, x, t), t + "X" + t) for t in texts]  # literal text around an expression
+    built += [(Expression.call("tostring", t), t) for t in texts]  # a quoted HCL string argument
+    built += [(Expression.call("tostring", Expression.join(t, x)), t + "X") for t in texts]  # a quoted template
+
+    def build(stack: cdk.TerraformStack) -> None:
+        kvm = KvmhostProvider(stack, "kh")
+        for i, (value, _) in enumerate(built):
+            KvmhostConfigDrive(stack, f"d{i}", provider=kvm, path="/x.iso", user_data=value)
+
+    out = synth_stack(build)["resource"]["kvmhost_config_drive"]
+    synthesized = [out[f"d{i}"]["user_data"] for i in range(len(built))]
+    assert _evaluated(tmp_path, synthesized) == [expected for _, expected in built]
+
+
+def test_an_expression_of_one_interpolation_keeps_its_type(tmp_path: Path) -> None:
+    values = [Expression.hcl("true").template(), Expression.hcl("1 + 1").template(), literal_template("true")]
+    assert _evaluated(tmp_path, values) == [True, 2, "true"]
+
+
+def test_hcl_string_quotes_what_would_end_the_string_or_start_an_expression() -> None:
+    assert hcl_string('a")}${file("/etc/hostname")}\\') == '"a\\")}$${file(\\"/etc/hostname\\")}\\\\"'

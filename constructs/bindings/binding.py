@@ -4,6 +4,9 @@ A binding is a subclass of :class:`Resource` or :class:`Provider` whose
 ``__init__`` takes typed keyword arguments; nested attributes are frozen
 dataclasses. At synth time the arguments become plain Terraform JSON:
 dataclasses turn into objects, tuples into lists, and ``None`` is left out.
+A ``str`` is always literal text (escaped for Terraform's template syntax);
+only an :class:`~fgtha_constructs.bindings.expression.Expression` is
+synthesized as an expression.
 Which attributes exist and what they hold is checked against the schema
 subsets in ``schemas/`` by :mod:`fgtha_constructs.bindings.schema_check`.
 """
@@ -22,10 +25,16 @@ from ..cdk import (
     TerraformResource,
     TerraformResourceLifecycle,
 )
+from .expression import Expression, literal_template
 
 
 def to_terraform(value: Any) -> Any:
-    """A binding value as Terraform JSON: dataclasses become objects, sequences lists, ``None`` is dropped."""
+    """A binding value as Terraform JSON: dataclasses become objects, sequences lists, ``None`` is dropped;
+    a ``str`` is escaped so that Terraform reads it back unchanged, an :class:`Expression` is written as one."""
+    if isinstance(value, str):
+        return literal_template(value)
+    if isinstance(value, Expression):
+        return value.template()
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_terraform(v) for f in fields(value) if (v := getattr(value, f.name)) is not None}
     if isinstance(value, (list, tuple)):
@@ -115,13 +124,13 @@ class Resource(TerraformResource):
         """``<type>.<logical id>``, as ``replace_triggered_by`` and references name the resource."""
         return f"{self.TYPE}.{self.friendly_unique_id}"
 
-    def ref(self, attribute: str) -> str:
+    def ref(self, attribute: str) -> Expression:
         """``${<type>.<logical id>.<attribute>}``: a reference Terraform resolves, valid within this resource's stack.
 
         A plain expression rather than a cdktf token: the logical id is read from jsii once per resource,
         not once per attribute, and synth has nothing to resolve.
         """
-        return f"${{{self.address}.{attribute}}}"
+        return Expression.ref(self.address, attribute)
 
     def _synthesize_attributes(self) -> dict[str, Any]:
         return _attributes(self._values)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
+from .expression import Expression
 
 
 class FortiosProvider(Provider):
@@ -26,8 +27,8 @@ class FortiosProvider(Provider):
         *,
         alias: str | None = None,
         hostname: str,
-        token: str,
-        insecure: bool | str | None = None,
+        token: str | Expression,
+        insecure: bool | Expression | None = None,
         cabundlefile: str | None = None,
         vdom: str | None = None,
     ) -> None:
@@ -70,7 +71,7 @@ class FortiosSystemHa(Resource):
         mode: str,
         hbdev: str,
         monitor: str,
-        password: str,
+        password: str | Expression,
         session_pickup: str,
         override: str,
         priority: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
+from .expression import Expression
 
 
 class KvmhostProvider(Provider):
@@ -43,7 +44,7 @@ class KvmhostBridge(Resource):
         )
 
     @property
-    def mac(self) -> str:
+    def mac(self) -> Expression:
         """The bridge's MAC address (known after apply)."""
         return self.ref("mac")
 
@@ -59,18 +60,18 @@ class KvmhostConfigDrive(Resource):
         id: str,
         *,
         provider: KvmhostProvider,
-        path: str,
-        user_data: str,
-        license: str | None = None,
+        path: str | Expression,
+        user_data: str | Expression,
+        license: str | Expression | None = None,
     ) -> None:
         super().__init__(scope, id, provider=provider, attributes=keyword_attributes(locals()))
 
     @property
-    def path(self) -> str:
+    def path(self) -> Expression:
         """The drive's file path, as a reference (so consumers wait for it)."""
         return self.ref("path")
 
     @property
-    def sha256(self) -> str:
+    def sha256(self) -> Expression:
         """The drive's SHA-256 (changes whenever its content does)."""
         return self.ref("sha256")

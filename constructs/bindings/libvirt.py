@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
+from .expression import Expression
 
 
 class LibvirtProvider(Provider):
@@ -53,7 +54,7 @@ class BackingStore:
 class VolumeContent:
     """A local file (path or URL) uploaded into the new volume."""
 
-    url: str
+    url: str | Expression
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,17 @@ class LibvirtVolume(Resource):
         )
 
     @property
-    def name(self) -> str:
+    def name(self) -> Expression:
         """The volume's name, as a reference (so a disk that uses it waits for it)."""
         return self.ref("name")
 
     @property
-    def pool(self) -> str:
+    def pool(self) -> Expression:
         """The volume's pool, as a reference."""
         return self.ref("pool")
 
     @property
-    def path(self) -> str:
+    def path(self) -> Expression:
         """The volume's path on the host (known after apply)."""
         return self.ref("path")
 
@@ -151,15 +152,15 @@ class DomainOs:
 class DiskSourceFile:
     """A disk backed by a file on the host."""
 
-    file: str
+    file: str | Expression
 
 
 @dataclass(frozen=True)
 class DiskSourceVolume:
     """A disk backed by a volume of a pool."""
 
-    pool: str
-    volume: str
+    pool: str | Expression
+    volume: str | Expression
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,6 @@ class LibvirtDomain(Resource):
         )
 
     @property
-    def uuid(self) -> str:
+    def uuid(self) -> Expression:
         """The domain's UUID (known after apply)."""
         return self.ref("uuid")

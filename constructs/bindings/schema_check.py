@@ -2,7 +2,7 @@
 
 Reports unknown attributes, missing required ones, values of the wrong type
 and computed-only attributes that were set. A string holding a Terraform
-expression (``${...}``) may stand for a value of any type.
+expression (an unescaped ``${...}``) may stand for a value of any type.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from .expression import has_interpolation
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 #: Meta-arguments Terraform accepts on every resource / provider block.
@@ -36,7 +38,7 @@ class Schemas:
 
 
 def _is_expression(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
+    return isinstance(value, str) and has_interpolation(value)
 
 
 def _type_problems(where: str, value: Any, tf_type: Any) -> Iterator[str]:
