@@ -1,16 +1,21 @@
-"""Helpers for the bridge tests: veth uplinks, peer namespaces and a full state snapshot taken with `ip`."""
+"""Helpers for the bridge tests: veth uplinks, peer namespaces, a full state snapshot taken with `ip`, pause points."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import time
+from pathlib import Path
 
 from netns import in_netns, ip
 
 
-def veth_uplink(netns: str, name: str, peer: str | None = None, peer_netns: str | None = None) -> None:
+def veth_uplink(
+    netns: str, name: str, peer: str | None = None, peer_netns: str | None = None, mac: str | None = None
+) -> None:
     """A veth pair whose end ``name`` in ``netns`` plays the host's NIC; the peer stays or moves to ``peer_netns``."""
     peer = peer or f"{name}p"
-    ip("link", "add", name, "type", "veth", "peer", "name", peer, netns=netns)
+    ip("link", "add", name, *(["address", mac] if mac else []), "type", "veth", "peer", "name", peer, netns=netns)
     if peer_netns:
         ip("link", "set", peer, "netns", peer_netns, netns=netns)
         ip("link", "set", peer, "up", netns=peer_netns)
@@ -35,3 +40,16 @@ def ip_state(netns: str) -> tuple[object, ...]:
 def pings(netns: str, address: str) -> bool:
     """Whether ``address`` answers one ping from ``netns`` within a second."""
     return in_netns(netns, "ping", "-c", "1", "-W", "1", address, check=False).returncode == 0
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Wait until ``proc`` has created ``path`` (a fault test's pause point); fail if it exits first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"exited with {proc.returncode} before pausing:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"did not reach its pause point {path} within {timeout} s")
+        time.sleep(0.01)

@@ -6,7 +6,7 @@ import pytest
 from bridgekit import ip_state, veth_uplink
 from netns import ip
 
-from fgtha.bridge import BridgeConfig, BridgeError, HostNetwork
+from fgtha.bridge import BridgeConfig, BridgeError, Change, HostNetwork
 
 
 def test_create_with_uplink_promiscuous_stp_mtu(netns: str) -> None:
@@ -148,4 +148,21 @@ def test_kernel_failure_rolls_back(netns: str) -> None:
     with HostNetwork(netns) as host, pytest.raises(BridgeError, match="set up0 mtu 9000") as caught:
         host.apply([BridgeConfig("br0", uplink="up0", promiscuous=True, mtu=9000)])
     assert caught.value.rolled_back is True
+    assert ip_state(netns) == before
+
+
+def test_failure_after_the_mtu_of_a_new_bridge_rolls_back(netns: str) -> None:
+    veth_uplink(netns, "up0")
+    before = ip_state(netns)
+
+    def fail_after_mtu(change: Change) -> None:
+        if str(change) == "set br0 up":  # right after "set br0 mtu 1400" of the bridge this apply creates
+            raise RuntimeError("injected failure")
+
+    with HostNetwork(netns, before_step=fail_after_mtu) as host, pytest.raises(BridgeError) as caught:
+        plan = host.plan([BridgeConfig("br0", uplink="up0", mtu=1400)])
+        host.apply([BridgeConfig("br0", uplink="up0", mtu=1400)])
+    assert "set br0 mtu 1400" in [str(c) for c in plan]
+    assert "None" not in str(plan)
+    assert caught.value.rolled_back is True, caught.value
     assert ip_state(netns) == before

@@ -84,3 +84,22 @@ def test_failure_while_removing_restores_the_bridge(host_and_peer: tuple[str, st
         host.apply([], absent=["br0"])
     assert ip_state(host_ns) == migrated
     assert pings(peer, HOST_IP)
+
+
+def test_an_address_already_on_the_bridge_counts_as_moved(host_and_peer: tuple[str, str]) -> None:
+    """A half-done migration (kill -9 without its journal): the address is on both; apply and removal go on."""
+    host_ns, peer = host_and_peer
+    ip("link", "add", "br0", "type", "bridge", netns=host_ns)
+    ip("link", "set", "br0", "up", netns=host_ns)
+    ip("addr", "add", f"{HOST_IP}/24", "dev", "br0", netns=host_ns)
+    ip("route", "append", "10.50.0.0/16", "via", PEER_IP, "dev", "br0", netns=host_ns)
+    with HostNetwork(host_ns) as host:
+        plan = host.apply(MIGRATE)
+        assert f"add address {HOST_IP}/24 to br0" not in [str(c) for c in plan]
+        assert "add route 10.50.0.0/16 via 10.9.0.1 to br0" not in [str(c) for c in plan]
+        assert host.apply(MIGRATE).empty
+        ip("addr", "add", f"{HOST_IP}/24", "dev", "up0", netns=host_ns)  # half-way back
+        host.apply([], absent=["br0"])
+        assert host.read("br0") is None
+    assert f"{HOST_IP}/24" in ip("addr", "show", "up0", netns=host_ns).stdout
+    assert pings(peer, HOST_IP)

@@ -36,10 +36,15 @@ def snapshot(netns: str) -> dict[str, Any]:
     """What `ip -j` says about links, addresses and routes: destroy must give exactly this back.
 
     The qdisc is left out: the kernel attaches a default one the first time a link goes up, and it stays.
+    So are what duplicate address detection changes by itself (an IPv6 link-local address is ``tentative``
+    for a second or two after its link comes up) and the lifetimes that count down.
     """
     shown = {what: json.loads(ip("-j", what, "show", netns=netns).stdout or "[]") for what in ("link", "addr", "route")}
     for entry in shown["link"] + shown["addr"]:
         entry.pop("qdisc", None)
+        for address in entry.get("addr_info", []):
+            for transient in ("tentative", "optimistic", "valid_life_time", "preferred_life_time"):
+                address.pop(transient, None)
     return shown
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .snapshot import IFF_PROMISC, IFF_UP, Address, Link, Route
+from .snapshot import IFF_PROMISC, IFF_UP, Address, Link, Route, Snapshot
 
 if TYPE_CHECKING:
     from .netlink import Netlink
@@ -28,6 +29,10 @@ class Change:
         """Put back what :meth:`do` changed."""
         raise NotImplementedError
 
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        """True when ``snapshot`` shows what this change touches as it was before :meth:`do` (nothing to undo)."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class CreateBridge(Change):
@@ -46,6 +51,9 @@ class CreateBridge(Change):
 
     def undo(self, nl: Netlink) -> None:
         nl.delete_link(self.bridge)
+
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        return self.bridge not in snapshot.links
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class DeleteBridge(Change):
         if old.alias or old.up:  # the kernel ignores an alias given at creation
             alias = [("IFLA_IFALIAS", old.alias)] if old.alias else []
             nl.set_link(old.name, *alias, flags=IFF_UP if old.up else 0, change=IFF_UP)
+
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        return self.bridge in snapshot.links
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,8 @@ class SetLink(Change):
                 else f"clear the record on {self.dev}"
             )
         value = _onoff(self.new) if isinstance(self.new, bool) else self.new
+        if self.old is None:  # a property of a bridge this apply creates: there was nothing before
+            return f"set {self.dev} {self.prop} {value}"
         was = _onoff(self.old) if isinstance(self.old, bool) else self.old
         return f"set {self.dev} {self.prop} {value} (was {was})"
 
@@ -98,7 +111,15 @@ class SetLink(Change):
         self._set(nl, self.new)
 
     def undo(self, nl: Netlink) -> None:
+        if self.old is None and self.prop == "mtu":
+            return  # the bridge was created by the same apply: undoing its creation removes it
         self._set(nl, self.old)
+
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        link = snapshot.links.get(self.dev)
+        if link is None or (self.old is None and self.prop == "mtu"):
+            return True
+        return bool(getattr(link, self.prop) == self.old)
 
     def _set(self, nl: Netlink, value: Any) -> None:
         if self.prop == "up":
@@ -140,6 +161,9 @@ class AddressChange(Change):
     def _request(self, nl: Netlink, add: bool) -> None:
         nl.address(self.dev, self.address, add=add)
 
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        return snapshot.has_address(self.dev, self.address) != self.add
+
 
 @dataclass(frozen=True)
 class RouteChange(Change):
@@ -164,3 +188,12 @@ class RouteChange(Change):
 
     def _request(self, nl: Netlink, add: bool) -> None:
         nl.route(self.dev, self.route, add=add)
+
+    def undone_in(self, snapshot: Snapshot) -> bool:
+        return snapshot.has_route(self.dev, self.route) != self.add
+
+
+def touched(changes: Sequence[Change]) -> set[str]:
+    """The interfaces a list of changes acts on: the bridges and the device of each step."""
+    devices = {c.bridge for c in changes}
+    return devices | {c.dev for c in changes if isinstance(c, SetLink | AddressChange | RouteChange)}

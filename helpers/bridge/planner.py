@@ -115,14 +115,18 @@ def _removal(snapshot: Snapshot, name: str) -> list[Change]:
     others = [p for p in snapshot.ports_of(name) if p != uplink]
     if others:
         raise BridgeError(f"bridge {name}: cannot remove it while {', '.join(others)} still use it (detach them first)")
+    released = _released_uplink(snapshot, uplink, record)
+    home = uplink or (released.uplink if released else None)
     changes: list[Change] = []
-    if uplink:
-        changes += _move_addresses(snapshot, name, src=name, dst=uplink)
+    if home:
+        changes += _move_addresses(snapshot, name, src=name, dst=home)
     else:
         changes += [RouteChange(name, name, r, add=False) for r in snapshot.routes_of(name) if r.movable]
         changes += [AddressChange(name, name, a, add=False) for a in reversed(snapshot.addresses_of(name)) if a.movable]
     if uplink:
         changes += _release(snapshot, name, uplink, record)
+    elif released:
+        changes += _set(name, snapshot.links[released.uplink], released.mtu, released.promiscuous, released.up)
     changes.append(DeleteBridge(name, link))
     return changes
 
@@ -158,6 +162,14 @@ def _bridge_changes(snapshot: Snapshot, cfg: BridgeConfig) -> list[Change]:
     return changes + enslave
 
 
+def _released_uplink(snapshot: Snapshot, uplink: str | None, record: UplinkRecord | None) -> UplinkRecord | None:
+    """The record of an uplink already out of the bridge (by hand, or by an interrupted removal) and in no other."""
+    if uplink is not None or record is None:
+        return None
+    link = snapshot.links.get(record.uplink)
+    return record if link is not None and link.master is None else None
+
+
 def _release(snapshot: Snapshot, bridge: str, uplink: str, record: UplinkRecord | None) -> list[Change]:
     """Take the uplink out of the bridge and give it back the state it had (promiscuous off when unknown)."""
     old = snapshot.links[uplink]
@@ -181,10 +193,11 @@ def _move_addresses(
     """Addresses and routes of ``src`` arrive on ``dst`` before they leave ``src``; ``between`` runs once they arrived.
 
     Routes move before the addresses leave: removing a device's last address flushes its routes.
+    What is already on ``dst`` (an interrupted earlier move) counts as arrived.
     """
     moving = [a for a in snapshot.addresses_of(src) if a.movable]
     return (
-        [AddressChange(bridge, dst, a, add=True) for a in moving]
+        [AddressChange(bridge, dst, a, add=True) for a in moving if not snapshot.has_address(dst, a)]
         + list(between)
         + _move_routes(snapshot, bridge, src, dst)
         + [AddressChange(bridge, src, a, add=False) for a in reversed(moving)]
@@ -194,5 +207,5 @@ def _move_addresses(
 def _move_routes(snapshot: Snapshot, bridge: str, src: str, dst: str) -> list[Change]:
     """Routes through ``src`` (the default route included) arrive on ``dst`` before they leave ``src``."""
     moving = [r for r in snapshot.routes_of(src) if r.movable]
-    arrive: list[Change] = [RouteChange(bridge, dst, r, add=True) for r in moving]
+    arrive: list[Change] = [RouteChange(bridge, dst, r, add=True) for r in moving if not snapshot.has_route(dst, r)]
     return arrive + [RouteChange(bridge, src, r, add=False) for r in moving]

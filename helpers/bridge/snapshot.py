@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 AF_INET = 2
@@ -87,6 +88,23 @@ class Snapshot:
     def ports_of(self, bridge: str) -> tuple[str, ...]:
         """The interfaces enslaved to ``bridge``, by name."""
         return tuple(sorted(n for n, link in self.links.items() if link.master == bridge))
+
+    def has_address(self, dev: str, address: Address) -> bool:
+        """True when ``dev`` carries ``address`` (same family and CIDR; flags may differ)."""
+        return any(a.dev == dev and a.family == address.family and a.cidr == address.cidr for a in self.addresses)
+
+    def has_route(self, dev: str, route: Route) -> bool:
+        """True when a route to the same destination, through the same gateway and with the same metric, uses ``dev``."""
+        key = (route.family, route.dst, route.gateway, route.metric)
+        return any(r.dev == dev and (r.family, r.dst, r.gateway, r.metric) == key for r in self.routes)
+
+    def only(self, devices: Collection[str]) -> Snapshot:
+        """The part of this snapshot about ``devices`` (links, their addresses and routes)."""
+        return Snapshot(
+            {n: link for n, link in self.links.items() if n in devices},
+            frozenset(a for a in self.addresses if a.dev in devices),
+            frozenset(r for r in self.routes if r.dev in devices),
+        )
 
     def comparable(self) -> tuple[object, ...]:
         """The parts that a rollback must restore exactly.

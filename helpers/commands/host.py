@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -11,6 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host
+from ..bridge.interrupt import Interrupted
+from ..bridge.lock import LOCK_TIMEOUT
 from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
 from ..bridge.planner import make_plan
 from ..cli import err_console
@@ -37,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--persist", action="store_true", help="also write the distribution's network configuration")
     p.add_argument("--format", default="auto", choices=["auto", "netplan", "networkmanager", "ifupdown", "networkd"])
     p.add_argument("--root", type=Path, default=Path("/"), metavar="DIR", help="root folder for --persist (default /)")
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long to wait for another apply on the same host (default {LOCK_TIMEOUT:g})",
+    )
     p.set_defaults(func=apply)
 
 
@@ -75,7 +85,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def apply(args: argparse.Namespace) -> int:
-    """Print the plan, apply it (unless --dry-run), and with --persist write the configuration files."""
+    """Take the host's lock, print the plan, apply it (unless --dry-run); with --persist write the configuration."""
     desired = bridges_for_host(_load(args), args.host)
     files: Files = {}
     if args.persist:
@@ -84,29 +94,61 @@ def apply(args: argparse.Namespace) -> int:
         except ValueError as exc:
             err_console.print(f"[bold red]error[/] --format: {escape(str(exc))}")
             return 2
+    label = f"host {args.host}" + (f" (netns {args.netns})" if args.netns else "")
     try:
-        with HostNetwork(args.netns) as host:
-            snapshot = host.snapshot()
-            if args.persist:  # addresses and routes as they are before the apply moves them
-                files = render(fmt, desired, observed_addressing(snapshot, desired))
-            plan = make_plan(snapshot, desired)
-            _print_plan(args.host, plan)
-            if not args.dry_run and not plan.empty:
-                host.apply(desired)
+        with HostNetwork(args.netns, label=label, notify=_notice, lock_timeout=args.lock_timeout) as host:
+            with nullcontext() if args.dry_run else host.locked():  # the plan shown is the plan applied
+                if args.dry_run:
+                    _note_unfinished(host)
+                snapshot = host.snapshot()
+                if args.persist:  # addresses and routes as they are before the apply moves them
+                    files = render(fmt, desired, observed_addressing(snapshot, desired))
+                plan = make_plan(snapshot, desired)
+                _print_plan(label, plan, args.dry_run)
+                if not args.dry_run and not plan.empty:
+                    host.apply(desired)
+                    console.print(f"{label}: applied {len(plan)} change(s); the bridges match the spec")
+    except Interrupted as exc:
+        err_console.print(f"[bold red]interrupted[/] {escape(str(exc))}")
+        return exc.exit_code
     except BridgeError as exc:
-        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        for line in str(exc).splitlines():
+            err_console.print(f"[bold red]error[/] {escape(line)}")
         return 1
     if files:
         _persist(args, fmt, files)
     return 0
 
 
-def _print_plan(host: str, plan: Plan) -> None:
-    console.print(f"[bold]host {escape(host)}[/]: {len(plan)} change(s)")
+def _notice(message: str) -> None:
+    err_console.print(f"[yellow]note[/] {escape(message)}")
+
+
+def _note_unfinished(host: HostNetwork) -> None:
+    """Dry run: say when an interrupted apply's journal waits (the real apply undoes it before planning)."""
+    try:
+        left = host.unfinished()
+    except BridgeError:  # the journal folder is root's: without root there is nothing to say
+        return
+    if left is not None:
+        _notice(
+            f"the apply of pid {left.pid} (started {left.started_at}) has not finished: it is running now, or was "
+            "killed; the next apply undoes its changes before planning, so this plan may differ"
+        )
+
+
+def _print_plan(label: str, plan: Plan, dry_run: bool) -> None:
     if plan.empty:
-        console.print("  no changes")
+        console.print(f"[bold]{escape(label)}[/]: no changes, the bridges match the spec")
+        return
+    if dry_run:
+        console.print(f"[bold]{escape(label)}[/]: {len(plan)} change(s) would be made (dry run: nothing is changed)")
+    else:
+        console.print(f"[bold]{escape(label)}[/]: {len(plan)} change(s) to make")
     for change in plan:
         console.print(f"  {escape(str(change))}")
+    if dry_run:
+        console.print(f"dry run: nothing was changed on {escape(label)}; run without --dry-run to apply")
 
 
 def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
