@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fgtha.configdrive import fortiflex_license
 from fgtha.spec.model import ClusterSpec, Port, Unit
 
 from . import secret_inputs
@@ -76,7 +77,7 @@ class FortiGateVm(Construct):
             name=f"{unit.name}-boot.qcow2",
             pool=pool,
             target=VolumeTarget(QCOW2),
-            backing_store=BackingStore(path=spec.image.path, format=QCOW2),
+            backing_store=BackingStore(path=spec.unit_image(unit).path, format=QCOW2),
         )
         self.log = LibvirtVolume(
             self,
@@ -88,14 +89,13 @@ class FortiGateVm(Construct):
             capacity_unit="GiB",
             target=VolumeTarget(QCOW2),
         )
-        license_path = spec.license_path(unit)
         self.drive = KvmhostConfigDrive(
             self,
             "config_drive",
             provider=drive_provider,
             path=Expression.join(drive_dir, f"/{spec.cluster.name}-{unit.name}-config-2.iso"),
             user_data=secret_inputs.user_data(variables, spec, unit),
-            license=Expression.call("file", str(license_path)) if license_path else None,
+            license=self._license(spec, unit, variables),
         )
         self.drive_volume = LibvirtVolume(
             self,
@@ -129,7 +129,18 @@ class FortiGateVm(Construct):
             running=True,
             description=f"FortiGate-VM {unit.name} of FGCP cluster {spec.cluster.name}",
             devices=Devices(disks=disks, interfaces=tuple(_interface(spec, unit, p) for p in spec.ports)),
+            replace_triggered_by=(self.boot.address,),  # a new boot disk (units[].image) boots a new VM
         )
+
+    @staticmethod
+    def _license(spec: ClusterSpec, unit: Unit, variables: secret_inputs.SecretVariables) -> Expression | None:
+        """``openstack/content/0000``: the FortiFlex token line around its variable, or the licence file's text."""
+        token = secret_inputs.license_token(variables, unit)
+        if token is not None:
+            before, after = fortiflex_license("\0").split("\0")  # the line's form, with the variable in its place
+            return Expression.join(before, token, after)
+        license_path = spec.license_path(unit)
+        return Expression.call("file", str(license_path)) if license_path else None
 
     @staticmethod
     def _volume_disk(volume: LibvirtVolume, dev: str, bus: str, fmt: str) -> Disk:

@@ -24,7 +24,7 @@ from .cdk import Construct
 
 
 def token_variable_name(unit: Unit) -> str:
-    """The sensitive variable that holds the unit's REST API token (``TF_VAR_<name>``)."""
+    """Without ``secrets.api_key``: the sensitive variable that holds the unit's REST API token (``TF_VAR_<name>``)."""
     return "fortios_token_" + unit.name.replace("-", "_").replace(".", "_")
 
 
@@ -42,7 +42,9 @@ class HaSettings(Construct):
         variables: secret_inputs.SecretVariables,
     ) -> None:
         super().__init__(scope, id)
-        token = variables.ref(token_variable_name(unit), f"REST API token of {unit.name}")
+        token = secret_inputs.api_key(variables, spec) or variables.ref(
+            token_variable_name(unit), f"REST API token of {unit.name}"
+        )
         self.provider = FortiosProvider(
             self,
             "fortios",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from fgtha.fortios.bootstrap import render_unit
 from fgtha.fortios.secrets import BootstrapSecrets
-from fgtha.spec.facts import HA_PASSWORD_MAX
+from fgtha.spec.facts import API_KEY_ALPHABET, API_KEY_LENGTH, HA_PASSWORD_MAX, LICENSE_TOKEN_ALPHABET
 from fgtha.spec.model import ClusterSpec, SecretRef, Unit
 
 from .bindings.expression import Expression
@@ -29,6 +29,16 @@ _QUOTABLE = TerraformVariableValidationConfig(
 _HA_PASSWORD_LENGTH = TerraformVariableValidationConfig(
     condition=f"${{length(var.%s) <= {HA_PASSWORD_MAX}}}",
     error_message=f"FortiOS takes an HA password of at most {HA_PASSWORD_MAX} characters.",
+)
+#: The REST API key's form (``set api-key``), checked by Terraform as the CLI checks it (fgtha.fortios.secrets).
+_API_KEY_FORM = TerraformVariableValidationConfig(
+    condition=f'${{length(regexall("^[{API_KEY_ALPHABET}]{{{API_KEY_LENGTH}}}$", var.%s)) == 1}}',
+    error_message=f"FortiOS takes a REST API key of exactly {API_KEY_LENGTH} letters and digits.",
+)
+#: A FortiFlex token is one word of letters and digits (the line LICENSE-TOKEN:<token>).
+_LICENSE_TOKEN_FORM = TerraformVariableValidationConfig(
+    condition=f'${{length(regexall("^[{LICENSE_TOKEN_ALPHABET}]+$", var.%s)) == 1}}',
+    error_message="A FortiFlex licence token holds only letters and digits.",
 )
 _SENTINEL = "FGTHA-SENTINEL-{}-{}"
 
@@ -82,15 +92,33 @@ def ha_password(variables: SecretVariables, spec: ClusterSpec) -> Expression:
     return _secret(variables, spec.secrets.ha_password, "FGCP HA password", (_HA_PASSWORD_LENGTH,))
 
 
+def api_key(variables: SecretVariables, spec: ClusterSpec) -> Expression | None:
+    """The cluster's REST API key as a reference to its sensitive variable; None without ``secrets.api_key``."""
+    if spec.secrets.api_key is None:
+        return None
+    return _secret(variables, spec.secrets.api_key, "REST API key of every unit", (_API_KEY_FORM,))
+
+
+def license_token(variables: SecretVariables, unit: Unit) -> Expression | None:
+    """The unit's FortiFlex token as a reference to its sensitive variable; None without ``license_token``."""
+    if unit.license_token is None:
+        return None
+    return _secret(variables, unit.license_token, f"FortiFlex licence token of {unit.name}", (_LICENSE_TOKEN_FORM,))
+
+
 def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> Expression:
     """The unit's FortiOS bootstrap as a Terraform string template: the rendered text stays literal
     (a ``${...}`` in a spec value reaches the drive as written), each secret is a variable reference."""
     marker = secrets.token_hex(8)  # unguessable: no spec value can contain a sentinel
-    sentinels = {name: _SENTINEL.format(name, marker) for name in ("ha_password", "admin_password")}
+    key = api_key(variables, spec)
+    names = ("ha_password", "admin_password", *(("api_key",) if key is not None else ()))
+    sentinels = {name: _SENTINEL.format(name, marker) for name in names}
     refs = {
         sentinels["ha_password"]: ha_password(variables, spec),
         sentinels["admin_password"]: _secret(variables, spec.secrets.admin_password, "FortiGate admin password"),
     }
+    if key is not None:
+        refs[sentinels["api_key"]] = key
     text = render_unit(spec, unit, BootstrapSecrets(**sentinels))
     pieces = re.split("(" + "|".join(map(re.escape, refs)) + ")", text)
     return Expression.join(*(refs.get(piece, piece) for piece in pieces))

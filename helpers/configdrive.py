@@ -34,6 +34,14 @@ FIXED_EPOCH = 946684800.0
 _clock_lock = threading.Lock()
 
 
+def fortiflex_license(token: str) -> str:
+    """The licence content of a FortiFlex token: the line ``LICENSE-TOKEN:<token>``.
+
+    ``token`` may also be a Terraform expression that yields the token at apply time.
+    """
+    return f"LICENSE-TOKEN:{token}\n"
+
+
 @dataclass(frozen=True)
 class ConfigDriveInfo:
     """What was written: the image's SHA-256 (hex) and size in bytes."""

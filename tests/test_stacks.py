@@ -31,6 +31,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         UNICAST,
         {"cluster.heartbeat": "broadcast", "units[0].heartbeat_ip": DELETE, "units[1].heartbeat_ip": DELETE},
     ),
+    "unicast-hands-free": mutate(  # the REST API key on day 0, FortiFlex tokens, fgt-b on its own image
+        UNICAST,
+        {
+            "secrets.api_key": {"variable": "fgt_api_key"},
+            "units[0].license_token": {"variable": "fgt_a_flex_token"},
+            "units[1].license_token": {"env": "FGT_B_FLEX"},
+            "units[1].image": {"path": "/var/lib/libvirt/images/fortios-next.qcow2"},
+        },
+    ),
 }
 
 

@@ -313,11 +313,13 @@ class LibvirtDomain(Resource):
         running: bool = True,
         autostart: bool | None = None,
         description: str | None = None,
+        replace_triggered_by: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             scope,
             id,
             provider=provider,
+            replace_triggered_by=replace_triggered_by,
             attributes=keyword_attributes(locals()),
         )
 

@@ -13,9 +13,9 @@ from rich.markup import escape
 
 from ..atomicfile import atomic_write
 from ..cli import err_console, report_spec_error
-from ..configdrive import write_config_drive
+from ..configdrive import fortiflex_license, write_config_drive
 from ..fortios.bootstrap import render_unit
-from ..fortios.secrets import BootstrapSecrets, resolve_secrets
+from ..fortios.secrets import BootstrapSecrets, resolve_license_token, resolve_secrets
 from ..spec.model import ClusterSpec, Unit, load_spec
 from ..spec.problems import Problem, SpecError
 from ..spec.site import site_problems
@@ -95,9 +95,11 @@ def _select_unit(spec: ClusterSpec, name: str) -> Unit:
 
 
 def _placeholders(spec: ClusterSpec) -> BootstrapSecrets:
+    api_key = spec.secrets.api_key
     return BootstrapSecrets(
         ha_password=f"<secret:{spec.secrets.ha_password.name}>",
         admin_password=f"<secret:{spec.secrets.admin_password.name}>",
+        api_key=f"<secret:{api_key.name}>" if api_key else None,
     )
 
 
@@ -122,6 +124,9 @@ def render(args: argparse.Namespace) -> int:
 
 
 def _read_license(spec: ClusterSpec, unit: Unit) -> str | None:
+    token = resolve_license_token(spec, unit, prompt=True)
+    if token is not None:
+        return fortiflex_license(token)
     path = spec.license_path(unit)
     if path is None:
         return None

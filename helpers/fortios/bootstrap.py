@@ -57,7 +57,14 @@ def _interfaces(spec: ClusterSpec, unit: Unit) -> list[_Interface]:
 
 
 def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str:
-    """The FortiOS CLI bootstrap of one unit of ``spec``."""
+    """The FortiOS CLI bootstrap of one unit of ``spec``.
+
+    With ``secrets.api_key`` in the spec, ``secrets`` must carry the key: the REST API administrator
+    is created from it.
+    """
+    api_admin = spec.api_admin if spec.secrets.api_key is not None else None
+    if api_admin is not None and secrets.api_key is None:
+        raise ValueError("the spec sets secrets.api_key: render with BootstrapSecrets(api_key=...)")
     return (
         _environment()
         .get_template(TEMPLATE)
@@ -70,6 +77,8 @@ def render_unit(spec: ClusterSpec, unit: Unit, secrets: BootstrapSecrets) -> str
             mgmt_port=spec.mgmt_port.port,
             unicast=spec.unicast_heartbeat(unit),
             secrets=secrets,
+            api_admin=api_admin,
+            trusthosts=spec.api_trusthosts,
         )
     )
 

@@ -9,27 +9,53 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..spec.facts import HA_PASSWORD_MAX
+from ..spec.facts import API_KEY_ALPHABET, API_KEY_LENGTH, HA_PASSWORD_MAX, LICENSE_TOKEN_ALPHABET
 from ..spec.problems import Problem, SpecError
 
 if TYPE_CHECKING:
-    from ..spec.model import ClusterSpec, SecretRef
+    from ..spec.model import ClusterSpec, SecretRef, Unit
 
 
-def check_secret_value(path: str, value: str, max_length: int | None = None) -> None:
-    """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``."""
+def check_secret_value(
+    path: str,
+    value: str,
+    max_length: int | None = None,
+    *,
+    length: int | None = None,
+    alphabet: str | None = None,
+) -> None:
+    """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``.
+
+    ``length`` asks for exactly that many characters, ``alphabet`` (a regular-expression character
+    class body such as ``A-Za-z0-9``) for those characters only.
+    """
     if not value:
-        raise SpecError([Problem(path, "is empty; FortiOS needs a password here")])
+        raise SpecError([Problem(path, "is empty; FortiOS needs a value here")])
     if max_length is not None and len(value) > max_length:
         raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes at most {max_length}")])
+    if length is not None and len(value) != length:
+        raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes exactly {length}")])
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise SpecError(
             [Problem(path, "contains a newline or another control character, which a FortiOS CLI line cannot carry")]
         )
+    if alphabet is not None and not re.fullmatch(f"[{alphabet}]+", value):
+        raise SpecError([Problem(path, f"may hold only the characters {alphabet}")])
+
+
+def check_api_key(path: str, value: str) -> None:
+    """Refuse a REST API key that ``set api-key`` does not take (30 letters and digits)."""
+    check_secret_value(path, value, length=API_KEY_LENGTH, alphabet=API_KEY_ALPHABET)
+
+
+def check_license_token(path: str, value: str) -> None:
+    """Refuse a FortiFlex token that cannot be the one line ``LICENSE-TOKEN:<token>``."""
+    check_secret_value(path, value, alphabet=LICENSE_TOKEN_ALPHABET)
 
 
 @dataclass(frozen=True)
@@ -38,13 +64,14 @@ class BootstrapSecrets:
 
     ha_password: str
     admin_password: str
+    api_key: str | None = None
 
     def __post_init__(self) -> None:
         check_secret_value("secrets.ha_password", self.ha_password, HA_PASSWORD_MAX)
         check_secret_value("secrets.admin_password", self.admin_password)
 
     def __repr__(self) -> str:  # never show values in tracebacks or logs
-        return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>)"
+        return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>, api_key=<hidden>)"
 
 
 def env_name(ref: SecretRef) -> str:
@@ -68,11 +95,26 @@ def resolve_secrets(spec: ClusterSpec, *, prompt: bool) -> BootstrapSecrets:
 
     values: dict[str, str] = {}
     problems: list[Problem] = []
-    for field in ("ha_password", "admin_password"):
+    for field in ("ha_password", "admin_password", "api_key"):
+        ref = getattr(spec.secrets, field)
+        if ref is None:
+            continue
         try:
-            values[field] = _resolve_one(f"secrets.{field}", getattr(spec.secrets, field), prompt)
+            values[field] = _resolve_one(f"secrets.{field}", ref, prompt)
+            if field == "api_key":
+                check_api_key(f"secrets.{field}", values[field])
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:
         raise SpecError(problems)
     return BootstrapSecrets(**values)
+
+
+def resolve_license_token(spec: ClusterSpec, unit: Unit, *, prompt: bool) -> str | None:
+    """The unit's FortiFlex token from the environment (or a prompt), checked; None without ``license_token``."""
+    if unit.license_token is None:
+        return None
+    path = f"units[{spec.units.index(unit)}].license_token"
+    token = _resolve_one(path, unit.license_token, prompt)
+    check_license_token(path, token)
+    return token

@@ -31,3 +31,11 @@ FGCP_ETHERTYPES = (0x8890, 0x8891, 0x8892, 0x8893)
 MAC_SPOOF_BLOCKING_NWFILTERS = frozenset(
     {"clean-traffic", "clean-traffic-gateway", "no-mac-spoofing", "no-arp-mac-spoofing", "no-arp-spoofing"}
 )
+#: `config system api-user`: a key set in the CLI is exactly 30 letters and digits (Fortinet's cloud
+#: templates), the name and access profile at most 35 characters (CLI reference).
+API_KEY_LENGTH = 30
+API_KEY_ALPHABET = "A-Za-z0-9"
+API_USER_NAME_MAX = 35
+ACCPROFILE_MAX = 35
+#: FortiFlex tokens, as Fortinet's examples show them: letters and digits only.
+LICENSE_TOKEN_ALPHABET = "A-Za-z0-9"

@@ -28,6 +28,8 @@ from pydantic import (
 )
 
 from .facts import (
+    ACCPROFILE_MAX,
+    API_USER_NAME_MAX,
     FORTIOS_HOSTNAME_MAX,
     GROUP_ID_MAX,
     GROUP_NAME_MAX,
@@ -103,6 +105,31 @@ class Secrets(_Model):
 
     ha_password: SecretRef
     admin_password: SecretRef
+    api_key: SecretRef | None = None
+
+
+class ApiAdmin(_Model):
+    """The REST API administrator each unit's bootstrap creates when ``secrets.api_key`` is set."""
+
+    name: Annotated[str, Field(max_length=API_USER_NAME_MAX)] = "fgtha-terraform"
+    accprofile: Annotated[str, Field(min_length=1, max_length=ACCPROFILE_MAX)] = "super_admin"
+    trusthosts: tuple[ipaddress.IPv4Network, ...] = ()
+
+    _check_name = field_validator("name")(_name)
+
+    @field_validator("accprofile")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            raise ValueError("contains a newline or another control character, which a FortiOS CLI line cannot carry")
+        return value
+
+    @field_validator("trusthosts")
+    @classmethod
+    def _not_everyone(cls, nets: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(net.prefixlen == 0 for net in nets):
+            raise ValueError("FortiOS does not allow 0.0.0.0/0 as a REST API trusted host; name the networks")
+        return nets
 
 
 class ClusterSettings(_Model):
@@ -132,6 +159,12 @@ class Image(_Model):
     path: Annotated[str, Field(min_length=1)]
     pool: Annotated[str, Field(min_length=1)] = "default"
     log_disk_gib: Annotated[int, Field(ge=1, le=2048)] = 30
+
+
+class UnitImage(_Model):
+    """A unit's own boot image, overriding the cluster's (to move one unit to a new FortiOS first)."""
+
+    path: Annotated[str, Field(min_length=1)]
 
 
 class Bridge(_Model):
@@ -199,8 +232,16 @@ class Unit(_Model):
     mgmt_ip: ipaddress.IPv4Interface
     mgmt_gateway: ipaddress.IPv4Address | None = None
     license_file: str | None = None
+    license_token: SecretRef | None = None
+    image: UnitImage | None = None
 
     _check_name = field_validator("name")(_name)
+
+    @model_validator(mode="after")
+    def _one_license(self) -> Unit:
+        if self.license_file is not None and self.license_token is not None:
+            raise ValueError("give at most one of 'license_file' (a .lic file) or 'license_token' (a FortiFlex token)")
+        return self
 
     @field_validator("vcpu")
     @classmethod
@@ -226,6 +267,7 @@ class ClusterSpec(_Model):
     ports: tuple[Port, ...]
     units: tuple[Unit, ...]
     secrets: Secrets
+    api_admin: ApiAdmin = ApiAdmin()
 
     _source_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _warnings: tuple[Problem, ...] = PrivateAttr(default=())
@@ -266,6 +308,19 @@ class ClusterSpec(_Model):
         if unit.license_file is None:
             return None
         return self.source_dir / unit.license_file
+
+    def unit_image(self, unit: Unit) -> Image:
+        """The image the unit's boot disk overlays: its own ``image`` or the cluster's."""
+        if unit.image is None:
+            return self.image
+        return self.image.model_copy(update={"path": unit.image.path})
+
+    @property
+    def api_trusthosts(self) -> tuple[ipaddress.IPv4Network, ...]:
+        """Networks the REST API administrator accepts: ``api_admin.trusthosts``, else the units' management networks."""
+        if self.api_admin.trusthosts:
+            return self.api_admin.trusthosts
+        return tuple(dict.fromkeys(u.mgmt_ip.network for u in self.units))
 
     def host(self, name: str) -> Host:
         """The host called ``name``; ``KeyError`` naming the known hosts otherwise."""
