@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import REPO
 from test_cli_spec import SECRETS, assert_clean_failure, run, write_spec
-from test_model_rules import UNICAST, mutate, problems_of
+from test_model_rules import UNICAST, mutate, problems_of, warnings_of
 from test_stacks import resources, synth_all
 from tfharness import Terraform, reattached_provider
 
@@ -68,6 +68,13 @@ def test_a_licence_file_and_a_token_exclude_each_other() -> None:
 def test_bad_day2_fields_name_their_path(changes: dict[str, Any], problem: str) -> None:
     problems = problems_of(hands_free(**changes))
     assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_api_admin_without_a_key_is_a_warning() -> None:
+    assert warnings_of(mutate(UNICAST, {"api_admin": {"name": "ci"}}))[-1] == (
+        "api_admin: has no effect without secrets.api_key (no REST API administrator is created)"
+    )
+    assert not [w for w in warnings_of(hands_free(api_admin={"name": "ci"})) if w.startswith("api_admin")]
 
 
 def test_trusted_networks_default_to_the_management_networks() -> None:

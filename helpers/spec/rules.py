@@ -269,6 +269,12 @@ def licences(spec: ClusterSpec) -> Iterator[Problem]:
             )
 
 
+def api_admin(spec: ClusterSpec) -> Iterator[Problem]:
+    """The REST API administrator is created only with a key: say so when ``api_admin`` is given without one."""
+    if "api_admin" in spec.model_fields_set and spec.secrets.api_key is None:
+        yield _warn("api_admin", "has no effect without secrets.api_key (no REST API administrator is created)")
+
+
 RULES: tuple[Rule, ...] = (
     unique_names,
     cluster_size,
@@ -283,6 +289,7 @@ RULES: tuple[Rule, ...] = (
     hosts_are_linked,
     priorities,
     licences,
+    api_admin,
 )
 
 
