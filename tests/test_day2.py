@@ -261,9 +261,15 @@ def test_the_units_stack_carries_key_and_tokens_as_variables(stacks: dict[str, d
 
 def test_main_synthesizes_no_key_or_token_into_cdktf_out(tmp_path: Path) -> None:
     shutil.copy(REPO / "main.py", tmp_path / "main.py")
-    shutil.copytree(REPO / "examples", tmp_path / "examples")
-    write_spec(tmp_path / "examples", hands_free(), "unicast-two-hosts.yaml")
-    env = {**os.environ, **VALUES, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    shutil.copy(REPO / "cdktf.json", tmp_path / "cdktf.json")
+    (tmp_path / "clusters").mkdir()
+    write_spec(tmp_path / "clusters", hands_free(), "hands-free.yaml")
+    env = {
+        **os.environ,
+        **VALUES,
+        "FGTHA_SPECS": "clusters/hands-free.yaml",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
     subprocess.run([str(REPO / ".venv/bin/python"), "main.py"], cwd=tmp_path, env=env, check=True, capture_output=True)
     files = [p for p in (tmp_path / "cdktf.out").rglob("*") if p.is_file()]
     assert any("${var.fgt_api_key}" in p.read_text() for p in files)
