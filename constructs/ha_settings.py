@@ -42,9 +42,9 @@ class HaSettings(Construct):
         variables: secret_inputs.SecretVariables,
     ) -> None:
         super().__init__(scope, id)
-        token = secret_inputs.api_key(variables, spec) or variables.ref(
-            token_variable_name(unit), f"REST API token of {unit.name}"
-        )
+        token = secret_inputs.api_key(variables, spec)
+        if token is None:
+            token = variables.ref(token_variable_name(unit), f"REST API token of {unit.name}")
         self.provider = FortiosProvider(
             self,
             "fortios",
