@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
+# cdktf-cli would share ~/.terraform.d/plugin-cache between virtualenvs; kvmhost differs per virtualenv
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
 .PHONY: setup example test bench clean
 

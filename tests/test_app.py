@@ -125,10 +125,14 @@ def test_a_bad_site_prints_what_validate_prints_and_exits_2(
         ({"state": {"s3": {"bucket": "b"}}}, "error context.fgtha.state.s3.region: required field is missing"),
         ({"state": {"pg": {"conn_str": "postgres://u:pw@db/x"}}}, "conn_str holds a password: leave it out"),
         ({"state": {"local": {}, "pg": {}}}, "choose one backend, not local and pg"),
+        (
+            {"state": {"s3": {"bucket": "bb", "region": "r", "use_lock_file": True}}},
+            "error context.fgtha.state.s3.use_lock_file: unknown field",
+        ),
         ({"state": {"http": {"address": "https://tf.example/state"}}}, "must contain {stack}"),
         ({"specs": ["clusterz/*.yaml"]}, "error context.fgtha.specs: 'clusterz/*.yaml' matches no file"),
     ],
-    ids=["s3-without-region", "pg-conn-str", "two-backends", "http-without-stack", "no-match"],
+    ids=["s3-without-region", "pg-conn-str", "two-backends", "s3-typo", "http-without-stack", "no-match"],
 )
 def test_a_bad_setting_names_its_path_in_cdktf_json_and_exits_2(
     tmp_path: Path, fgtha: dict[str, Any], expected: str

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import zipfile
 import subprocess
 import tempfile
 from pathlib import Path
@@ -25,7 +27,47 @@ def test_install_prints_only_the_cli_config(tmp_path: Path) -> None:
     text = config.read_text()
     assert f'path    = "{tmp_path / "m"}"' in text and f'include = ["{SOURCE}"]' in text
     assert "direct {" in text and 'exclude = ["fgt-kvm-ha.local/*/*"]' in text
-    assert list((tmp_path / "m" / SOURCE).glob("terraform-provider-kvmhost_0.1.0_linux_amd64.zip"))
+    assert [p.name for p in (tmp_path / "m" / SOURCE).iterdir()] == ["terraform-provider-kvmhost_0.1.0_linux_amd64.zip"]
+
+
+def test_install_writes_only_what_runs_here_and_removes_stale_archives(tmp_path: Path) -> None:
+    """The archive holds this virtualenv's console script (its shebang names this venv): Linux only, this arch."""
+    folder = tmp_path / "m" / SOURCE
+    folder.mkdir(parents=True)
+    for stale in ("darwin_arm64.zip", "windows_amd64.zip", "linux_amd64.zip"):
+        (folder / f"terraform-provider-kvmhost_0.1.0_{stale}").write_bytes(b"old")
+    (folder / "index.json").write_text("{}")
+    subprocess.run([FGTHA, "provider", "install", "--mirror", str(tmp_path / "m")], check=True, capture_output=True)
+    archives = sorted(p.name for p in folder.iterdir())
+    assert archives == ["terraform-provider-kvmhost_0.1.0_linux_amd64.zip"]
+    with zipfile.ZipFile(folder / archives[0]) as zf:
+        (info,) = zf.infolist()
+        assert info.filename == "terraform-provider-kvmhost_v0.1.0"
+        assert stat.S_IMODE(info.external_attr >> 16) == 0o755
+        script = zf.read(info).decode()
+    assert script.startswith(f"#!{Path(FGTHA).parent}/python")
+    first = (folder / archives[0]).read_bytes()
+    subprocess.run([FGTHA, "provider", "install", "--mirror", str(tmp_path / "m")], check=True, capture_output=True)
+    assert (folder / archives[0]).read_bytes() == first  # same bytes: lock files stay valid
+
+
+def test_provider_lock_takes_kvmhost_from_the_mirror_without_a_registry(tmp_path: Path) -> None:
+    stack = tmp_path / "cdktf.out" / "stacks" / "net"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(json.dumps(provider_block()))
+    done = subprocess.run(
+        [FGTHA, "provider", "lock", "--mirror", str(tmp_path / "m")], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    lock = (stack / ".terraform.lock.hcl").read_text()
+    assert f'provider "{SOURCE}"' in lock and '"h1:' in lock
+    tf = Terraform(stack, installed_provider(tmp_path / "m"))
+    tf.run("init", "-no-color", "-lockfile=readonly")  # the installed package matches the lock
+
+
+def test_provider_lock_without_stacks_says_what_to_do(tmp_path: Path) -> None:
+    done = subprocess.run([FGTHA, "provider", "lock"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2 and "run `cdktf synth`" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_init_from_the_mirror_apply_and_reinstall(tmp_path: Path, netns: str) -> None:

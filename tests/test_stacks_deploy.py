@@ -56,6 +56,9 @@ def project(tmp_path: Path, netns: str) -> tuple[Path, dict[str, str]]:
         "TERRAFORM_BINARY_NAME": str(VENV_BIN / "fgtha-terraform"),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "CHECKPOINT_DISABLE": "1",
+        # cdktf-cli's default plugin cache (~/.terraform.d/plugin-cache) is shared by every virtualenv of the
+        # user, and kvmhost's package differs per virtualenv (its script names that venv's Python)
+        "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
         "CI": "1",
         "FORCE_COLOR": "0",
     }
@@ -63,9 +66,8 @@ def project(tmp_path: Path, netns: str) -> tuple[Path, dict[str, str]]:
 
 
 def cdktf(folder: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(CDKTF), *args, STACK, "--skip-provider-lock"], cwd=folder, env=env, capture_output=True, text=True
-    )
+    """cdktf-cli on the stack, with provider locking as users run it (no --skip-provider-lock)."""
+    done = subprocess.run([str(CDKTF), *args, STACK], cwd=folder, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -114,6 +116,18 @@ def test_the_kvmhost_schema_subset_matches_the_real_provider(tmp_path: Path) -> 
 
 def test_diff_deploy_and_report_the_host_network_stack(project: tuple[Path, dict[str, str]], netns: str) -> None:
     folder, env = project
+    subprocess.run([str(VENV_BIN / "python"), "app.py"], cwd=folder, env=env, check=True, capture_output=True)
+    locked = subprocess.run(
+        # only this stack: the others need libvirt and fortios, and tests never reach a registry
+        [str(VENV_BIN / "fgtha"), "provider", "lock", "--mirror", str(folder / "mirror"), f"cdktf.out/stacks/{STACK}"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert locked.returncode == 0, locked.stderr
+    lock_file = folder / "cdktf.out" / "stacks" / STACK / ".terraform.lock.hcl"
+    assert 'provider "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"' in lock_file.read_text()
     assert "4 to add" in cdktf(folder, env, "diff")
     assert ip("link", "show", "br-ext", netns=netns, check=False).returncode != 0  # diff changed nothing
 
