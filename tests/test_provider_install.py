@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-import zipfile
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from netns import ip
