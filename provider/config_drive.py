@@ -63,7 +63,10 @@ class ConfigDriveResource(KvmhostResource):
                 Attribute(
                     "license",
                     String(),
-                    description="FortiGate-VM licence file content (openstack/content/0000).",
+                    description=(
+                        "FortiGate-VM licence (openstack/content/0000): a .lic file's content"
+                        " or a FortiFlex token line LICENSE-TOKEN:<token>."
+                    ),
                     optional=True,
                     sensitive=True,
                 ),

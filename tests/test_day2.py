@@ -333,7 +333,8 @@ def test_the_drive_terraform_writes_carries_the_key_and_the_token(
         "resource": {"kvmhost_config_drive": {name: {**drive, "path": str(image)}}},
     }
     config["terraform"]["required_providers"] = {"kvmhost": units["terraform"]["required_providers"]["kvmhost"]}
-    with reattached_provider() as provider:
+    log = tmp_path / "provider.log"
+    with reattached_provider(log) as provider:
         tf = Terraform(tmp_path / "tf", {**provider, **VALUES, "TF_VAR_FGT_B_FLEX": VALUES["FGT_B_FLEX"]})
         tf.write(config)
         tf.init()
@@ -344,3 +345,5 @@ def test_the_drive_terraform_writes_carries_the_key_and_the_token(
         assert f'set api-key "{API_KEY}"' in (drive_files / "openstack/latest/user_data").read_text()
         assert (drive_files / "openstack/content/0000").read_text() == f"LICENSE-TOKEN:{TOKEN}\n"
         tf.destroy()
+    for value in VALUES.values():
+        assert value not in log.read_text()
