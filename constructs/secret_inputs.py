@@ -10,36 +10,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
 
 from fgtha.fortios.bootstrap import render_unit
-from fgtha.fortios.secrets import BootstrapSecrets
-from fgtha.spec.facts import API_KEY_ALPHABET, API_KEY_LENGTH, HA_PASSWORD_MAX, LICENSE_TOKEN_ALPHABET
+from fgtha.fortios.secrets import ADMIN_PASSWORD, API_KEY, HA_PASSWORD, LICENSE_TOKEN, BootstrapSecrets, SecretRule
 from fgtha.spec.model import ClusterSpec, SecretRef, Unit
 
 from .bindings.expression import Expression
 from .cdk import Construct, TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 
-#: A value FortiOS can take inside a quoted CLI argument that was quoted before the value was known.
-_QUOTABLE = TerraformVariableValidationConfig(
-    condition='${length(var.%s) > 0 && length(regexall("[\\"\\\\\\\\[:cntrl:]]", var.%s)) == 0}',
-    error_message="Must be non-empty and contain no double quote, backslash, newline or other control character.",
-)
-#: The FGCP password's length limit, checked by Terraform before the config drive is written.
-_HA_PASSWORD_LENGTH = TerraformVariableValidationConfig(
-    condition=f"${{length(var.%s) <= {HA_PASSWORD_MAX}}}",
-    error_message=f"FortiOS takes an HA password of at most {HA_PASSWORD_MAX} characters.",
-)
-#: The REST API key's form (``set api-key``), checked by Terraform as the CLI checks it (fgtha.fortios.secrets).
-_API_KEY_FORM = TerraformVariableValidationConfig(
-    condition=f'${{length(regexall("^[{API_KEY_ALPHABET}]{{{API_KEY_LENGTH}}}$", var.%s)) == 1}}',
-    error_message=f"FortiOS takes a REST API key of exactly {API_KEY_LENGTH} letters and digits.",
-)
-#: A FortiFlex token is one word of letters and digits (the line LICENSE-TOKEN:<token>).
-_LICENSE_TOKEN_FORM = TerraformVariableValidationConfig(
-    condition=f'${{length(regexall("^[{LICENSE_TOKEN_ALPHABET}]+$", var.%s)) == 1}}',
-    error_message="A FortiFlex licence token holds only letters and digits.",
-)
 _SENTINEL = "FGTHA-SENTINEL-{}-{}"
 
 
@@ -49,7 +27,7 @@ def var_ref(name: str) -> Expression:
 
 
 class SecretVariables:
-    """The sensitive string variables of one stack, each created once, refusing values that cannot be quoted."""
+    """The sensitive string variables of one stack, each created once, checked by its :class:`SecretRule`."""
 
     def __init__(self, stack: TerraformStack) -> None:
         self.stack = stack
@@ -65,14 +43,13 @@ class SecretVariables:
             stack._fgtha_secret_variables = registry  # type: ignore[attr-defined]
         return registry
 
-    def ref(self, name: str, description: str, rules: Sequence[TerraformVariableValidationConfig] = ()) -> Expression:
-        """``${var.<name>}`` of the stack's variable ``name``, created on first use with ``rules`` besides quotability."""
+    def ref(self, name: str, description: str, rule: SecretRule = ADMIN_PASSWORD) -> Expression:
+        """``${var.<name>}`` of the stack's variable ``name``, created on first use, validated by ``rule``
+        (the rule the CLI applies to the same secret: :mod:`fgtha.fortios.secrets`)."""
         if name not in self._names:
             validation = [
-                TerraformVariableValidationConfig(
-                    condition=r.condition.replace("%s", name), error_message=r.error_message
-                )
-                for r in (_QUOTABLE, *rules)
+                TerraformVariableValidationConfig(condition=condition, error_message=message)
+                for condition, message in rule.terraform_conditions(name)
             ]
             TerraformVariable(
                 self.stack, name, type="string", sensitive=True, description=description, validation=validation
@@ -81,29 +58,27 @@ class SecretVariables:
         return var_ref(name)
 
 
-def _secret(
-    variables: SecretVariables, ref: SecretRef, what: str, rules: Sequence[TerraformVariableValidationConfig] = ()
-) -> Expression:
-    return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)", rules)
+def _secret(variables: SecretVariables, ref: SecretRef, what: str, rule: SecretRule) -> Expression:
+    return variables.ref(ref.name, f"{what} (sensitive; never written to cdktf.out)", rule)
 
 
 def ha_password(variables: SecretVariables, spec: ClusterSpec) -> Expression:
     """The FGCP password, as a reference to its sensitive variable."""
-    return _secret(variables, spec.secrets.ha_password, "FGCP HA password", (_HA_PASSWORD_LENGTH,))
+    return _secret(variables, spec.secrets.ha_password, "FGCP HA password", HA_PASSWORD)
 
 
 def api_key(variables: SecretVariables, spec: ClusterSpec) -> Expression | None:
     """The cluster's REST API key as a reference to its sensitive variable; None without ``secrets.api_key``."""
     if spec.secrets.api_key is None:
         return None
-    return _secret(variables, spec.secrets.api_key, "REST API key of every unit", (_API_KEY_FORM,))
+    return _secret(variables, spec.secrets.api_key, "REST API key of every unit", API_KEY)
 
 
 def license_token(variables: SecretVariables, unit: Unit) -> Expression | None:
     """The unit's FortiFlex token as a reference to its sensitive variable; None without ``license_token``."""
     if unit.license_token is None:
         return None
-    return _secret(variables, unit.license_token, f"FortiFlex licence token of {unit.name}", (_LICENSE_TOKEN_FORM,))
+    return _secret(variables, unit.license_token, f"FortiFlex licence token of {unit.name}", LICENSE_TOKEN)
 
 
 def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> Expression:
@@ -115,7 +90,9 @@ def user_data(variables: SecretVariables, spec: ClusterSpec, unit: Unit) -> Expr
     sentinels = {name: _SENTINEL.format(name, marker) for name in names}
     refs = {
         sentinels["ha_password"]: ha_password(variables, spec),
-        sentinels["admin_password"]: _secret(variables, spec.secrets.admin_password, "FortiGate admin password"),
+        sentinels["admin_password"]: _secret(
+            variables, spec.secrets.admin_password, "FortiGate admin password", ADMIN_PASSWORD
+        ),
     }
     if key is not None:
         refs[sentinels["api_key"]] = key

@@ -90,12 +90,20 @@ def test_unicast_output_has_every_unicast_setting() -> None:
     assert 'edit "port3"\n        set mode static\n        set ip 10.255.0.1 255.255.255.252\n' in text
 
 
-def test_passwords_are_quoted_the_fortios_way() -> None:
-    spec = spec_of(UNICAST)
-    text = render_unit(spec, spec.units[0], BootstrapSecrets(ha_password='a"b\\c', admin_password="p w"))
-    assert '    set password "a\\"b\\\\c"\n' in text
-    assert '        set password "p w"\n' in text
+def test_values_are_quoted_the_fortios_way() -> None:
+    spec = ClusterSpec.model_validate(mutate(UNICAST, {"cluster.group_name": 'a"b\\c d'}))
+    text = render_unit(spec, spec.units[0], BootstrapSecrets(ha_password="p w", admin_password="x"))
+    assert '    set group-name "a\\"b\\\\c d"\n' in text
+    assert '    set password "p w"\n' in text
     assert fortios_quote('x"\\') == '"x\\"\\\\"'
+
+
+@pytest.mark.parametrize("value", ["g\nset password EVIL\nend", "g\rx", "g\x00", "g\u2028x", "g\x1b[2J"])
+def test_a_value_never_becomes_a_second_cli_line(value: str) -> None:
+    with pytest.raises(SpecError):
+        ClusterSpec.model_validate(mutate(UNICAST, {"cluster.group_name": value}))
+    with pytest.raises(ValueError, match="control character"):
+        fortios_quote(value)  # the last line of defence, should the model ever let one through
 
 
 def test_secrets_go_in_verbatim_so_sentinels_can_be_replaced() -> None:
@@ -110,6 +118,9 @@ def test_secrets_go_in_verbatim_so_sentinels_can_be_replaced() -> None:
         ("", "ok", "secrets.ha_password", "is empty"),
         ("x" * 129, "ok", "secrets.ha_password", "at most 128"),
         ("ok", "two\nlines", "secrets.admin_password", "newline"),
+        ('has"quote', "ok", "secrets.ha_password", "no double quote"),
+        ("ok", "back\\slash", "secrets.admin_password", "backslash"),
+        ("del\x7f", "ok", "secrets.ha_password", "control character"),
     ],
 )
 def test_values_fortios_cannot_take_are_refused(ha: str, admin: str, path: str, fragment: str) -> None:

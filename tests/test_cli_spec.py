@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
+import select
 import subprocess
+import termios
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import EXAMPLES, REPO
-from test_model_rules import BROADCAST, UNICAST, mutate
+from test_model_rules import BROADCAST, UNICAST, example, mutate
 
 FGTHA = REPO / ".venv" / "bin" / "fgtha"
 SECRETS = {"TF_VAR_fgt_ha_password": "cli-ha-S3cret", "TF_VAR_fgt_admin_password": "cli-admin-S3cret"}
@@ -175,3 +179,171 @@ def test_iso_with_a_missing_license_names_the_field(tmp_path: Path) -> None:
     assert_clean_failure(result)
     assert "units[1].license_file: cannot read" in result.stderr
     assert not (tmp_path / "b.iso").exists()
+
+
+# --- hostile input and unlucky operators (issue 12) ----------------------------------
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("fgtha 0.")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"cluster: {name: f\xe9t}\n", "is not UTF-8 text (byte 0xe9 at offset 17, line 1)"),
+        (b"a: " + b"[" * 1000 + b"]" * 1000 + b"\n", "nest"),
+        (
+            b"cluster:\n  name: " + b"c" * 10_000 + b"\n",
+            "cluster.name: is 10000 characters long; a name has at most 63",
+        ),
+        (yaml.safe_dump(mutate(UNICAST, {"units[0].license_file": "l" * 300 + ".lic"})).encode(), "over 255 bytes"),
+        (yaml.safe_dump(mutate(UNICAST, {"units[0].license_file": "a\0b"})).encode(), "contains a NUL"),
+    ],
+    ids=["latin-1", "depth-1000", "long-cluster-name", "long-licence-name", "nul-in-licence-path"],
+)
+def test_hostile_specs_get_one_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(content)
+    for command in (("validate",), ("render", "--redact"), ("iso", "--unit", "fgt-a", "--output", tmp_path / "a.iso")):
+        result = run(command[0], path, *command[1:], secrets=True)
+        assert_clean_failure(result)
+        assert message in result.stderr
+    assert not (tmp_path / "a.iso").exists()
+
+
+def test_dev_zero_as_spec_is_refused() -> None:
+    result = run("validate", "/dev/zero")
+    assert_clean_failure(result)
+    assert "/dev/zero: is not a regular file (a character device)" in result.stderr
+
+
+def test_problems_are_capped_and_escaped(tmp_path: Path) -> None:
+    data = mutate(UNICAST, {"cluster.name": "\x1b[2Jx"})
+    data.update({f"extra{i}": i for i in range(200)})
+    result = run("validate", write_spec(tmp_path, data))
+    assert_clean_failure(result)
+    assert "\x1b" not in result.stderr and "'\\x1b[2Jx' must start with a letter or digit" in result.stderr
+    assert result.stderr.count("error ") == 50
+    assert "... and 151 more\n201 problem(s); nothing was written." in result.stderr
+
+
+def test_validate_json_reports_errors_and_warnings(tmp_path: Path) -> None:
+    bad = write_spec(tmp_path, mutate(UNICAST, {"cluster.group_id": True}))
+    result = run("validate", "--json", EXAMPLES / f"{UNICAST}.yaml", bad)
+    assert result.returncode == 2 and result.stderr == ""
+    report = json.loads(result.stdout)
+    good, invalid = report["specs"]
+    assert good["valid"] and good["cluster"] == "fgt-ha" and "only port3" in good["warnings"][0]["message"]
+    assert invalid == {
+        "path": str(bad),
+        "valid": False,
+        "errors": [{"path": "cluster.group_id", "message": "Input should be a valid integer", "severity": "error"}],
+        "omitted": 0,
+    }
+
+
+def test_other_json_commands_give_spec_errors_as_json(tmp_path: Path) -> None:
+    bad = write_spec(tmp_path, mutate(UNICAST, {"units[0].mgmt_ip": "192.0.2.11"}))
+    result = run("host", "check", bad, "--host", "kvm1", "--json")
+    assert result.returncode == 2 and result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["valid"] is False and report["errors"][0]["path"] == "units[0].mgmt_ip"
+
+
+def test_iso_packs_only_licences_the_model_accepts(tmp_path: Path) -> None:
+    (tmp_path / "latin.lic").write_bytes("LICENSE-TOKEN:caf\xe9\n".encode("latin-1"))
+    (tmp_path / "zero.lic").symlink_to("/dev/zero")
+    (tmp_path / "environ.lic").symlink_to("/proc/self/environ")
+    for name, message in (
+        ("latin.lic", "is not UTF-8 text"),
+        ("zero.lic", "resolves to /dev/zero, outside the spec's folder"),
+        ("environ.lic", "resolves to /proc/"),
+        ("/dev/zero", "must be a path relative to the spec's folder"),
+    ):
+        spec = write_spec(tmp_path, mutate(UNICAST, {"units[0].license_file": name}))
+        result = run("iso", spec, "--unit", "fgt-a", "--output", tmp_path / "a.iso", secrets=True)
+        assert_clean_failure(result)
+        assert f"units[0].license_file: {message}" in result.stderr
+        assert not (tmp_path / "a.iso").exists()
+
+
+def test_iso_never_overwrites_its_spec(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, example(UNICAST))
+    before = spec.read_bytes()
+    for output in (spec, tmp_path / "." / "spec.yaml"):
+        result = run("iso", spec, "--unit", "fgt-a", "--output", output, secrets=True)
+        assert_clean_failure(result)
+        assert "--output: " in result.stderr and "an input of this command" in result.stderr
+    assert spec.read_bytes() == before
+
+
+def test_render_output_dir_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file")
+    result = run("render", EXAMPLES / f"{UNICAST}.yaml", "--redact", "--output-dir", tmp_path / "taken")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"--output-dir: cannot write {tmp_path / 'taken'}: File exists" in result.stderr
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    script = (
+        f"mount -t tmpfs -o ro none {readonly} && "
+        f"{FGTHA} render {EXAMPLES / (UNICAST + '.yaml')} --redact --output-dir {readonly}/out"
+    )
+    result = subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"--output-dir: cannot write {readonly}/out: Read-only file system" in result.stderr
+
+
+def test_an_ha_password_with_a_quote_is_refused_on_the_cli_path_too() -> None:
+    env = {"TF_VAR_fgt_ha_password": 'has"quote', "TF_VAR_fgt_admin_password": "ok"}
+    result = subprocess.run(
+        [str(FGTHA), "render", EXAMPLES / f"{UNICAST}.yaml"],
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}, **env},
+        stdin=subprocess.DEVNULL,
+    )
+    assert_clean_failure(result)
+    assert "secrets.ha_password: contains a double quote or a backslash" in result.stderr
+    assert "has" + '"quote' not in result.stdout + result.stderr
+
+
+def test_end_of_input_at_the_secret_prompt_is_a_clear_error() -> None:
+    primary, secondary = os.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
+    process = subprocess.Popen(
+        [str(FGTHA), "render", EXAMPLES / f"{UNICAST}.yaml", "--unit", "fgt-a"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(secondary)
+    output = b""
+    try:
+        while b"secrets.ha_password (TF_VAR_fgt_ha_password): " not in output:
+            ready, _, _ = select.select([primary], [], [], 60)
+            assert ready, output  # the prompt never came
+            output += os.read(primary, 4096)
+        os.write(primary, b"\x04")  # Ctrl-D
+        while True:
+            ready, _, _ = select.select([primary], [], [], 60)
+            assert ready, output
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(timeout=60) == 2
+    finally:
+        process.kill()
+        process.wait()
+        os.close(primary)
+    text = output.decode()
+    assert "Traceback" not in text and "EOFError" not in text
+    assert "secrets.ha_password: no value: the prompt got end of input (Ctrl-D)" in text

@@ -203,6 +203,86 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
         {"secrets.admin_password": {"env": "_ok1"}},
     ),
     (UNICAST, {"secrets.admin_password": DELETE}, "secrets.admin_password", "required field is missing", {}),
+    # --- strict types: nothing is coerced (issue 12) ---
+    (UNICAST, {"units[0].priority": True}, "units[0].priority", "valid integer", {"units[0].priority": 201}),
+    (UNICAST, {"units[0].vcpu": True}, "units[0].vcpu", "valid integer", {"units[0].vcpu": 1}),
+    (UNICAST, {"units[0].vcpu": 2.0}, "units[0].vcpu", "valid integer", {"units[0].vcpu": 2}),
+    (UNICAST, {"cluster.group_id": True}, "cluster.group_id", "valid integer", {"cluster.group_id": 1}),
+    (UNICAST, {"cluster.group_id": "10"}, "cluster.group_id", "valid integer", {"cluster.group_id": 10}),
+    (UNICAST, {"ports[2].heartbeat": 1}, "ports[2].heartbeat", "valid boolean", {"ports[2].heartbeat": True}),
+    (UNICAST, {"cluster.override": "no"}, "cluster.override", "valid boolean", {"cluster.override": False}),
+    (UNICAST, {"units[0].mgmt_ip": True}, "units[0].mgmt_ip", "written as text", {}),
+    (UNICAST, {"units[0].mgmt_ip": 3221225995}, "units[0].mgmt_ip", "written as text", {}),
+    (UNICAST, {"units[0].mgmt_gateway": 1}, "units[0].mgmt_gateway", "written as text", {}),
+    (
+        UNICAST,
+        {"units[0].mgmt_ip": "192.0.2.11"},
+        "units[0].mgmt_ip",
+        "'192.0.2.11' has no prefix length",
+        {"units[0].mgmt_ip": "192.0.2.11/24"},
+    ),
+    (
+        UNICAST,
+        {"units[1].heartbeat_ip": "10.255.0.2"},
+        "units[1].heartbeat_ip",
+        "'10.255.0.2' has no prefix length",
+        {"units[1].heartbeat_ip": "10.255.0.2/30"},
+    ),
+    # --- upper bounds from FortiGate-VM / KVM (docs/fortios-facts.md) ---
+    (UNICAST, {"units[0].vcpu": 1025}, "units[0].vcpu", "at most 1024 vCPU", {"units[0].vcpu": 1024}),
+    (
+        UNICAST,
+        {"units[0].memory_mib": 10**24},
+        "units[0].memory_mib",
+        "at most 4194304 MiB",
+        {"units[0].memory_mib": 4194304},
+    ),
+    # --- names and strings are bounded and stay on one line ---
+    (
+        UNICAST,
+        {"cluster.name": "c" * 10_000},
+        "cluster.name",
+        "a name has at most 63",
+        {"cluster.name": "c" * 63, "cluster.group_name": "fgt-ha"},
+    ),
+    (
+        UNICAST,
+        {"cluster.name": "c" * 33},
+        "cluster.name",
+        "also the default FGCP group-name, which has at most 32: shorten cluster.name or set cluster.group_name",
+        {"cluster.name": "c" * 32},
+    ),
+    (UNICAST, {"hosts[0].name": "h" * 64, "units[0].host": "h" * 64}, "hosts[0].name", "at most 63", {}),
+    (
+        UNICAST,
+        {"cluster.group_name": "g\nset password EVIL\nend"},
+        "cluster.group_name",
+        "newline or another control character",
+        {"cluster.group_name": 'g "quoted" \\ ok'},
+    ),
+    (UNICAST, {"cluster.group_name": "g\rx"}, "cluster.group_name", "control character", {}),
+    (UNICAST, {"cluster.group_name": "g\u2028x"}, "cluster.group_name", "control character", {}),
+    (UNICAST, {"image.path": "/a\nb"}, "image.path", "control character", {}),
+    (UNICAST, {"image.pool": "p" * 256}, "image.pool", "at most 255", {"image.pool": "p" * 255}),
+    (UNICAST, {"hosts[0].uri": "qemu:///system\n"}, "hosts[0].uri", "control character", {}),
+    (UNICAST, {"ports[0].nwfilter": "f\x1b[2J"}, "ports[0].nwfilter", "control character", {}),
+    # --- licence files stay in the spec's folder ---
+    (
+        UNICAST,
+        {"units[0].license_file": "/etc/shadow"},
+        "units[0].license_file",
+        "relative to the spec's folder",
+        {},
+    ),
+    (
+        UNICAST,
+        {"units[0].license_file": "../../../../../../etc/passwd"},
+        "units[0].license_file",
+        "outside the spec's folder",
+        {},
+    ),
+    (UNICAST, {"units[0].license_file": "l" * 256}, "units[0].license_file", "over 255 bytes", {}),
+    (UNICAST, {"units[0].license_file": "a\x00b.lic"}, "units[0].license_file", "NUL", {}),
     # --- rules.py: unique_names ---
     (UNICAST, {"units[1].name": "fgt-a"}, "units[1].name", "already the name of units[0]", {"units[1].name": "fgt-c"}),
     (
@@ -388,6 +468,7 @@ def test_rule_breaks_and_passes(
 WARNINGS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     (UNICAST, {}, "ports", "only port3 carries heartbeat", {"ports[1].heartbeat": True, "cluster.monitor": ["port1"]}),
     (UNICAST, {"units[1].priority": 200}, "units[1].priority", "same priority as units[0]", {}),
+    (UNICAST, {"units[0].vcpu": 33}, "units[0].vcpu", "need an unlimited (VM-UL) licence", {"units[0].vcpu": 32}),
     (
         UNICAST,
         {"units[0].license_file": "licenses/none.lic"},
@@ -435,6 +516,25 @@ def test_several_rule_problems_are_reported_at_once() -> None:
         )
     )
     assert {p.split(":")[0] for p in found} == {"units[1].heartbeat_ip", "units[1].mgmt_ip", "cluster.monitor[0]"}
+
+
+def test_an_unknown_field_does_not_hide_the_rule_problems() -> None:
+    found = problems_of(
+        mutate(
+            UNICAST,
+            {"cluster.colour": "red", "hosts[1].bridges[0].speed": 10, "units[1].heartbeat_ip": "10.9.0.2/30"},
+        )
+    )
+    assert [p.split(":")[0] for p in found] == [
+        "cluster.colour",
+        "hosts[1].bridges[0].speed",
+        "units[1].heartbeat_ip",
+    ], found
+    # Other structural problems still stop the rules: they need a well-formed spec.
+    found = problems_of(
+        mutate(UNICAST, {"cluster.colour": "red", "units[0].priority": "high", "units[1].name": "fgt-a"})
+    )
+    assert [p.split(":")[0] for p in found] == ["cluster.colour", "units[0].priority"]
 
 
 def test_secret_names_but_no_values_in_the_model() -> None:

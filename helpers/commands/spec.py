@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..atomicfile import atomic_write
-from ..cli import err_console, report_spec_error
+from ..cli import err_console, problems_json, report_spec_error
 from ..configdrive import fortiflex_license, write_config_drive
 from ..fortios.bootstrap import render_unit
 from ..fortios.secrets import BootstrapSecrets, resolve_license_token, resolve_secrets
@@ -27,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the validate, render and iso commands."""
     p = sub.add_parser("validate", help="check cluster specs; print every problem as path: message")
     p.add_argument("specs", nargs="+", metavar="SPEC", help="cluster spec YAML file(s)")
+    p.add_argument("--json", action="store_true", help="machine-readable result on stdout (errors too)")
     p.set_defaults(func=validate)
 
     p = sub.add_parser("render", help="print each unit's FortiOS bootstrap configuration")
@@ -50,21 +53,33 @@ def _print_warnings(problems: tuple[Problem, ...]) -> None:
         err_console.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.message)}")
 
 
+def _load_all(paths: Sequence[str | Path]) -> tuple[dict[str, ClusterSpec | SpecError], dict[str, list[Problem]]]:
+    """Every spec loaded (or its error), by path, and the problems between the valid ones (by path)."""
+    loaded: dict[str, ClusterSpec | SpecError] = {}
+    for path in map(str, paths):
+        try:
+            loaded[path] = load_spec(path)
+        except SpecError as exc:
+            loaded[path] = exc
+    valid = {path: spec for path, spec in loaded.items() if isinstance(spec, ClusterSpec)}
+    clashes: dict[str, list[Problem]] = defaultdict(list)
+    for path, problem in site_problems(valid):
+        clashes[path].append(problem)
+    return loaded, clashes
+
+
 def check_specs(paths: Sequence[str | Path], *, show_ok: bool = True) -> dict[str, ClusterSpec] | None:
     """Load every spec, then check them together (:mod:`fgtha.spec.site`).
 
     Problems print as ``fgtha validate`` prints them (``SPEC: invalid``, then ``error path: message``);
     returns the specs by path, or None when any is invalid.
     """
+    loaded, clashes = _load_all(paths)
     valid: dict[str, ClusterSpec] = {}
-    failed = 0
-    for path in map(str, paths):
-        try:
-            spec = load_spec(path)
-        except SpecError as exc:
+    for path, spec in loaded.items():
+        if isinstance(spec, SpecError):
             err_console.print(f"[bold]{escape(path)}[/]: invalid")
-            report_spec_error(exc)
-            failed += 1
+            report_spec_error(spec)
             continue
         valid[path] = spec
         if show_ok:
@@ -73,17 +88,41 @@ def check_specs(paths: Sequence[str | Path], *, show_ok: bool = True) -> dict[st
                 f"{spec.cluster.heartbeat} heartbeat"
             )
         _print_warnings(spec.warnings)
-    clashes: dict[str, list[Problem]] = defaultdict(list)
-    for path, problem in site_problems(valid):
-        clashes[path].append(problem)
     for path, problems in clashes.items():
         err_console.print(f"[bold]{escape(path)}[/]: invalid with the other specs")
         report_spec_error(SpecError(problems))
-    return None if failed or clashes else valid
+    return None if len(valid) < len(loaded) or clashes else valid
+
+
+def _json_report(paths: Sequence[str | Path]) -> tuple[bool, dict[str, object]]:
+    """``fgtha validate --json``: whether all are valid, and one entry per spec (errors capped as in text)."""
+    loaded, clashes = _load_all(paths)
+    specs: list[dict[str, object]] = []
+    for path, spec in loaded.items():
+        if isinstance(spec, SpecError):
+            specs.append({"path": path, "valid": False, **problems_json(spec.problems)})
+        elif path in clashes:
+            specs.append({"path": path, "valid": False, **problems_json(clashes[path])})
+        else:
+            specs.append(
+                {
+                    "path": path,
+                    "valid": True,
+                    "cluster": spec.cluster.name,
+                    "units": len(spec.units),
+                    "heartbeat": spec.cluster.heartbeat,
+                    "warnings": [w.as_dict() for w in spec.warnings],
+                }
+            )
+    return all(entry["valid"] for entry in specs), {"specs": specs}
 
 
 def validate(args: argparse.Namespace) -> int:
     """Validate every spec given, alone and together; exit 2 when any is invalid."""
+    if args.json:
+        ok, report = _json_report(args.specs)
+        print(json.dumps(report, indent=2))
+        return 0 if ok else 2
     return 0 if check_specs(args.specs) is not None else 2
 
 
@@ -103,17 +142,49 @@ def _placeholders(spec: ClusterSpec) -> BootstrapSecrets:
     )
 
 
+def _inputs(spec_path: str, spec: ClusterSpec) -> list[Path]:
+    """The files a command reads: the spec and its licences (an output must never be one of them)."""
+    paths = [Path(spec_path)]
+    paths += [p for p in (spec.license_path(u) for u in spec.units) if p is not None]
+    return paths
+
+
+def _refuse_overwriting_inputs(option: str, target: Path, inputs: list[Path]) -> None:
+    for source in inputs:
+        same = target.resolve() == source.resolve()
+        if not same and target.exists() and source.exists():
+            same = os.path.samefile(target, source)
+        if same:
+            raise SpecError([Problem(option, f"{target} is {source}, an input of this command; give another path")])
+
+
+def _write_failed(option: str, target: Path, exc: OSError) -> int:
+    err_console.print(
+        f"[bold red]error[/] {option}: cannot write {escape(str(target))}: {escape(exc.strerror or str(exc))}"
+    )
+    return 1
+
+
 def render(args: argparse.Namespace) -> int:
     """Render one unit's or every unit's bootstrap, to stdout or to files."""
     spec = load_spec(args.spec)
     units = [_select_unit(spec, args.unit)] if args.unit else list(spec.units)
+    if args.output_dir is not None:
+        for unit in units:
+            _refuse_overwriting_inputs("--output-dir", args.output_dir / f"{unit.name}.conf", _inputs(args.spec, spec))
     secrets = _placeholders(spec) if args.redact else resolve_secrets(spec, prompt=True)
     texts = {unit.name: render_unit(spec, unit, secrets) for unit in units}
     if args.output_dir is not None:
-        args.output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            args.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return _write_failed("--output-dir", args.output_dir, exc)
         for name, text in texts.items():
             target = args.output_dir / f"{name}.conf"
-            atomic_write(target, text.encode())
+            try:
+                atomic_write(target, text.encode())
+            except OSError as exc:
+                return _write_failed("--output-dir", target, exc)
             console.print(f"wrote {escape(str(target))}")
         return 0
     for name, text in texts.items():
@@ -127,31 +198,20 @@ def _read_license(spec: ClusterSpec, unit: Unit) -> str | None:
     token = resolve_license_token(spec, unit, prompt=True)
     if token is not None:
         return fortiflex_license(token)
-    path = spec.license_path(unit)
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        index = spec.units.index(unit)
-        raise SpecError(
-            [Problem(f"units[{index}].license_file", f"cannot read {path}: {exc.strerror or exc}")]
-        ) from None
+    return spec.license_text(unit)
 
 
 def iso(args: argparse.Namespace) -> int:
     """Write one unit's config drive; secrets from the environment or a prompt."""
     spec = load_spec(args.spec)
     unit = _select_unit(spec, args.unit)
+    _refuse_overwriting_inputs("--output", args.output, _inputs(args.spec, spec))
     license_text = _read_license(spec, unit)
     secrets = resolve_secrets(spec, prompt=True)
     user_data = render_unit(spec, unit, secrets)
     try:
         info = write_config_drive(args.output, user_data, license_text)
     except OSError as exc:
-        err_console.print(
-            f"[bold red]error[/] --output: cannot write {escape(str(args.output))}: {exc.strerror or exc}"
-        )
-        return 1
+        return _write_failed("--output", args.output, exc)
     console.print(f"{escape(str(args.output))}  size {info.size}  sha256 {info.sha256}")
     return 0

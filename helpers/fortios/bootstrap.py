@@ -28,8 +28,14 @@ class _Interface:
 
 
 def fortios_quote(value: object) -> str:
-    """A FortiOS CLI string: in double quotes, with ``\\`` and ``"`` escaped by a backslash."""
+    """A FortiOS CLI string: in double quotes, with ``\\`` and ``"`` escaped by a backslash, always on one line.
+
+    The model refuses control characters in every string that reaches the bootstrap; a value that
+    still holds one is a defect of ours, so it raises ``ValueError`` rather than render a second CLI line.
+    """
     text = str(value)
+    if any(not (c.isprintable() or c == " ") for c in text):
+        raise ValueError("a FortiOS CLI value holds a control character; the model should have refused it")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -1,8 +1,13 @@
-"""Resolve the cluster's secret references to values, at render time only.
+"""The rule a secret value meets, and resolving the cluster's secret references to values at render time only.
 
 A spec names where each secret lives (``{env: NAME}`` or ``{variable: NAME}``);
 values are read from the environment (``TF_VAR_NAME`` for a Terraform variable,
 Terraform's own convention) or asked for on a terminal, and never stored.
+
+One rule per kind of secret for every path (:class:`SecretRule`): the CLI checks a value with
+:meth:`SecretRule.problem`, and the synthesized Terraform variable checks it with the conditions
+:meth:`SecretRule.terraform_conditions` builds from the same fields (the Terraform path quotes the
+bootstrap before the value is known, so no path takes a double quote or a backslash).
 """
 
 from __future__ import annotations
@@ -21,41 +26,105 @@ if TYPE_CHECKING:
     from ..spec.model import ClusterSpec, SecretRef, Unit
 
 
-def check_secret_value(
-    path: str,
-    value: str,
-    max_length: int | None = None,
-    *,
-    length: int | None = None,
-    alphabet: str | None = None,
-) -> None:
-    """Refuse a value the FortiOS CLI cannot take; raise :class:`SpecError` naming ``path``.
+#: Characters a secret value may not hold besides the ASCII control characters (RE2's ``[:cntrl:]``).
+SECRET_FORBIDDEN = '"\\'
+#: What every secret must be, in the words both paths print.
+SECRET_RULE = "must be non-empty and contain no double quote, backslash, newline or other control character"
 
-    ``length`` asks for exactly that many characters, ``alphabet`` (a regular-expression character
-    class body such as ``A-Za-z0-9``) for those characters only.
+
+@dataclass(frozen=True)
+class SecretRule:
+    """What one kind of secret value must be: checked by the CLI (:meth:`problem`) and, from the same
+    fields, by the synthesized Terraform variable (:meth:`terraform_conditions`).
+
+    Every secret is quotable (:data:`SECRET_RULE`: the Terraform path quotes the bootstrap before the
+    value is known); ``max_length``/``length`` bound its length, ``alphabet`` (an ASCII character
+    class body such as ``A-Za-z0-9``, described by ``alphabet_words``) limits its characters.
     """
-    if not value:
-        raise SpecError([Problem(path, "is empty; FortiOS needs a value here")])
-    if max_length is not None and len(value) > max_length:
-        raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes at most {max_length}")])
-    if length is not None and len(value) != length:
-        raise SpecError([Problem(path, f"is {len(value)} characters long; FortiOS takes exactly {length}")])
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise SpecError(
-            [Problem(path, "contains a newline or another control character, which a FortiOS CLI line cannot carry")]
-        )
-    if alphabet is not None and not re.fullmatch(f"[{alphabet}]+", value):
-        raise SpecError([Problem(path, f"may hold only the characters {alphabet}")])
+
+    what: str
+    max_length: int | None = None
+    length: int | None = None
+    alphabet: str | None = None
+    alphabet_words: str = ""
+
+    def problem(self, value: str) -> str | None:
+        """Why ``value`` cannot be this secret, or None."""
+        if not value:
+            return "is empty; FortiOS needs a value here"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"is {len(value)} characters long; FortiOS takes at most {self.max_length}"
+        if self.length is not None and len(value) != self.length:
+            return f"is {len(value)} characters long; FortiOS takes exactly {self.length}"
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            return "contains a newline or another control character, which a FortiOS CLI line cannot carry"
+        if self.alphabet is not None and not re.fullmatch(f"[{self.alphabet}]+", value):
+            return f"may hold only the characters {self.alphabet}"
+        if any(c in SECRET_FORBIDDEN for c in value):
+            return f"contains a double quote or a backslash; a secret {SECRET_RULE}"
+        return None
+
+    def terraform_conditions(self, variable: str) -> list[tuple[str, str]]:
+        """``(condition, error_message)`` pairs that make Terraform check ``var.<variable>`` by this rule."""
+        pattern = "[" + "".join("\\\\" if c == "\\" else c for c in SECRET_FORBIDDEN) + "[:cntrl:]]"  # RE2 class
+        literal = pattern.replace("\\", "\\\\").replace('"', '\\"')  # as an HCL string
+        var = f"var.{variable}"
+        rules = [
+            (f'${{length({var}) > 0 && length(regexall("{literal}", {var})) == 0}}', f"{SECRET_RULE.capitalize()}.")
+        ]
+        if self.max_length is not None:
+            rules.append(
+                (
+                    f"${{length({var}) <= {self.max_length}}}",
+                    f"FortiOS takes {self.what} of at most {self.max_length} characters.",
+                )
+            )
+        if self.alphabet is not None and self.length is not None:
+            rules.append(
+                (
+                    f'${{length(regexall("^[{self.alphabet}]{{{self.length}}}$", {var})) == 1}}',
+                    f"FortiOS takes {self.what} of exactly {self.length} {self.alphabet_words}.",
+                )
+            )
+        elif self.alphabet is not None:
+            rules.append(
+                (
+                    f'${{length(regexall("^[{self.alphabet}]+$", {var})) == 1}}',
+                    f"{self.what[0].upper()}{self.what[1:]} holds only {self.alphabet_words}.",
+                )
+            )
+        return rules
+
+
+HA_PASSWORD = SecretRule("an HA password", max_length=HA_PASSWORD_MAX)
+ADMIN_PASSWORD = SecretRule("an admin password")
+API_KEY = SecretRule(
+    "a REST API key", length=API_KEY_LENGTH, alphabet=API_KEY_ALPHABET, alphabet_words="letters and digits"
+)
+LICENSE_TOKEN = SecretRule(
+    "a FortiFlex licence token", alphabet=LICENSE_TOKEN_ALPHABET, alphabet_words="letters and digits"
+)
+
+
+def check_secret(path: str, value: str, rule: SecretRule) -> None:
+    """Refuse a value that ``rule`` refuses; raise :class:`SpecError` naming ``path``."""
+    problem = rule.problem(value)
+    if problem:
+        raise SpecError([Problem(path, problem)])
 
 
 def check_api_key(path: str, value: str) -> None:
     """Refuse a REST API key that ``set api-key`` does not take (30 letters and digits)."""
-    check_secret_value(path, value, length=API_KEY_LENGTH, alphabet=API_KEY_ALPHABET)
+    check_secret(path, value, API_KEY)
 
 
 def check_license_token(path: str, value: str) -> None:
     """Refuse a FortiFlex token that cannot be the one line ``LICENSE-TOKEN:<token>``."""
-    check_secret_value(path, value, alphabet=LICENSE_TOKEN_ALPHABET)
+    check_secret(path, value, LICENSE_TOKEN)
+
+
+class PromptClosed(SpecError):
+    """The terminal gave end of input (Ctrl-D) at a secret prompt: ask no further."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +136,8 @@ class BootstrapSecrets:
     api_key: str | None = None
 
     def __post_init__(self) -> None:
-        check_secret_value("secrets.ha_password", self.ha_password, HA_PASSWORD_MAX)
-        check_secret_value("secrets.admin_password", self.admin_password)
+        check_secret("secrets.ha_password", self.ha_password, HA_PASSWORD)
+        check_secret("secrets.admin_password", self.admin_password, ADMIN_PASSWORD)
 
     def __repr__(self) -> str:  # never show values in tracebacks or logs
         return "BootstrapSecrets(ha_password=<hidden>, admin_password=<hidden>, api_key=<hidden>)"
@@ -83,7 +152,12 @@ def _resolve_one(path: str, ref: SecretRef, prompt: bool) -> str:
     name = env_name(ref)
     value = os.environ.get(name)
     if value is None and prompt and sys.stdin.isatty():
-        value = getpass.getpass(f"{path} ({name}): ")
+        try:
+            value = getpass.getpass(f"{path} ({name}): ")
+        except EOFError:
+            raise PromptClosed(
+                [Problem(path, f"no value: the prompt got end of input (Ctrl-D); set {name} or type it")]
+            ) from None
     if value is None:
         hint = " (or run on a terminal to be asked)" if prompt else ""
         raise SpecError([Problem(path, f"no value: set the environment variable {name}{hint}")])
@@ -103,6 +177,9 @@ def resolve_secrets(spec: ClusterSpec, *, prompt: bool) -> BootstrapSecrets:
             values[field] = _resolve_one(f"secrets.{field}", ref, prompt)
             if field == "api_key":
                 check_api_key(f"secrets.{field}", values[field])
+        except PromptClosed as exc:
+            problems.extend(exc.problems)
+            prompt = False
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:

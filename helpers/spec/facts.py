@@ -24,6 +24,20 @@ MAX_VNICS = 24
 #: FortiGate-VM minimums for FortiOS 7.x.
 MIN_VCPU = 1
 MIN_MEMORY_MIB = 2048
+#: FortiGate-VM licences stop at 32 vCPU below the unlimited (VM-UL / FortiFlex "2147483647") tier.
+LICENSED_VCPU_MAX = 32
+#: Most vCPUs a KVM guest can have (KVM_MAX_VCPUS on x86-64), hence a FortiGate-VM on KVM.
+MAX_VCPU = 1024
+#: FortiGate-VM licences do not limit memory (FortiOS 6.2.2+); this bound is ours (4 TiB).
+MAX_MEMORY_MIB = 4 * 1024 * 1024
+#: Longest cluster or host name: a DNS label (they become stack, domain and file names).
+NAME_MAX = 63
+#: Linux NAME_MAX and PATH_MAX - 1, in bytes: longest file name and path.
+FILE_NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4095
+#: Longest libvirt URI and storage pool / nwfilter name the spec accepts (ours: far above real ones).
+URI_MAX = 1024
+LIBVIRT_NAME_MAX = 255
 #: Ethertypes of FGCP traffic: heartbeat, a-a redistribution, session sync, config sync.
 FGCP_ETHERTYPES = (0x8890, 0x8891, 0x8892, 0x8893)
 #: libvirt nwfilters that drop frames whose source MAC is not the NIC's own

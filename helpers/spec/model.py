@@ -8,6 +8,7 @@ networking, constructs) trusts a built spec and never re-validates it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import ipaddress
 import re
@@ -15,12 +16,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    Strict,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -34,18 +37,64 @@ from .facts import (
     GROUP_ID_MAX,
     GROUP_NAME_MAX,
     HB_PRIORITY_MAX,
+    LIBVIRT_NAME_MAX,
+    MAX_MEMORY_MIB,
+    MAX_VCPU,
     MIN_MEMORY_MIB,
     MIN_VCPU,
     MTU_MAX,
     MTU_MIN,
+    NAME_MAX,
+    PATH_MAX_BYTES,
+    URI_MAX,
 )
+from .licence import license_name_problem, read_license, resolve_license
+from .loader import FileProblem, load_yaml, read_spec_text
 from .names import ifname_problem
-from .problems import Problem, SpecError
+from .problems import Problem, SpecError, problems_of_validation_error
 
 HeartbeatMode = Literal["unicast", "broadcast"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ENV_OR_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+#: Integers and booleans are taken as such only: ``true`` is no 1, ``1`` is no ``true``, ``2.0`` is no 2.
+StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]
+
+
+def _cli_text(value: str) -> str:
+    """Text that FortiOS CLI and every other consumer keep on one line: no control or format characters."""
+    bad = next((i for i, c in enumerate(value) if not (c.isprintable() or c == " ")), None)
+    if bad is not None:
+        raise ValueError(
+            f"contains a newline or another control character (at position {bad + 1}); it must stay one value on one line"
+        )
+    return value
+
+
+def _ip_text(kind: str, example: str, prefix: bool) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, ipaddress.IPv4Interface | ipaddress.IPv4Address):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"must be {kind} written as text, such as {example}")
+        if prefix and "/" not in value:
+            raise ValueError(
+                f"{value!r} has no prefix length; write the address with its network's prefix, such as {value}/24"
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+#: An IPv4 address with its prefix length (``192.0.2.11/24``): never an integer, never an implied /32.
+IPv4WithPrefix = Annotated[ipaddress.IPv4Interface, _ip_text("an IPv4 address/prefix", "192.0.2.11/24", True)]
+#: An IPv4 address written as text.
+IPv4Text = Annotated[ipaddress.IPv4Address, _ip_text("an IPv4 address", "192.0.2.1", False)]
+#: Keeps a string (paths, URIs, libvirt names) one value on one line.
+_ONE_LINE = AfterValidator(_cli_text)
 
 
 class UnicastHeartbeat(NamedTuple):
@@ -67,6 +116,8 @@ def _ifname(value: str) -> str:
 
 
 def _name(value: str) -> str:
+    if len(value) > NAME_MAX:
+        raise ValueError(f"is {len(value)} characters long; a name has at most {NAME_MAX}")
     if not _NAME.match(value):
         raise ValueError(f"{value!r} must start with a letter or digit and use only letters, digits, '_', '.', '-'")
     return value
@@ -136,16 +187,17 @@ class ClusterSettings(_Model):
     """Cluster-wide FGCP settings (identical on every member)."""
 
     name: Annotated[str, Field(min_length=1)]
-    group_id: Annotated[int, Field(ge=0, le=GROUP_ID_MAX)] = 0
+    group_id: Annotated[StrictInt, Field(ge=0, le=GROUP_ID_MAX)] = 0
     group_name: Annotated[str | None, Field(min_length=1, max_length=GROUP_NAME_MAX)] = None
     heartbeat: HeartbeatMode = "unicast"
-    session_pickup: bool = True
-    override: bool = False
+    session_pickup: StrictBool = True
+    override: StrictBool = False
     monitor: tuple[str, ...] = ()
-    hb_interval: Annotated[int, Field(ge=1, le=20)] = 2
-    hb_lost_threshold: Annotated[int, Field(ge=1, le=60)] = 20
+    hb_interval: Annotated[StrictInt, Field(ge=1, le=20)] = 2
+    hb_lost_threshold: Annotated[StrictInt, Field(ge=1, le=60)] = 20
 
     _check_name = field_validator("name")(_name)
+    _check_group_name = field_validator("group_name")(lambda v: v if v is None else _cli_text(v))
 
     @property
     def effective_group_name(self) -> str:
@@ -156,9 +208,9 @@ class ClusterSettings(_Model):
 class Image(_Model):
     """The FortiGate-VM boot image that each unit's disk overlays."""
 
-    path: Annotated[str, Field(min_length=1)]
-    pool: Annotated[str, Field(min_length=1)] = "default"
-    log_disk_gib: Annotated[int, Field(ge=1, le=2048)] = 30
+    path: Annotated[str, Field(min_length=1, max_length=PATH_MAX_BYTES), _ONE_LINE]
+    pool: Annotated[str, Field(min_length=1, max_length=LIBVIRT_NAME_MAX), _ONE_LINE] = "default"
+    log_disk_gib: Annotated[StrictInt, Field(ge=1, le=2048)] = 30
 
 
 class UnitImage(_Model):
@@ -172,10 +224,10 @@ class Bridge(_Model):
 
     name: str
     uplink: str | None = None
-    promiscuous: bool | None = None
-    stp: bool = False
-    mtu: Annotated[int | None, Field(ge=MTU_MIN, le=MTU_MAX)] = None
-    migrate_addresses: bool = False
+    promiscuous: StrictBool | None = None
+    stp: StrictBool = False
+    mtu: Annotated[StrictInt | None, Field(ge=MTU_MIN, le=MTU_MAX)] = None
+    migrate_addresses: StrictBool = False
 
     _check_names = field_validator("name", "uplink")(lambda v: v if v is None else _ifname(v))
 
@@ -184,7 +236,7 @@ class Host(_Model):
     """A KVM host and the bridges it carries."""
 
     name: str
-    uri: Annotated[str, Field(min_length=1)] = "qemu:///system"
+    uri: Annotated[str, Field(min_length=1, max_length=URI_MAX), _ONE_LINE] = "qemu:///system"
     bridges: tuple[Bridge, ...] = ()
 
     _check_name = field_validator("name")(_name)
@@ -200,10 +252,10 @@ class Port(_Model):
     port: str
     bridge: str | None = None
     macvtap: str | None = None
-    heartbeat: bool = False
-    hb_priority: Annotated[int, Field(ge=0, le=HB_PRIORITY_MAX)] = 50
-    ha_mgmt: bool = False
-    nwfilter: str | None = None
+    heartbeat: StrictBool = False
+    hb_priority: Annotated[StrictInt, Field(ge=0, le=HB_PRIORITY_MAX)] = 50
+    ha_mgmt: StrictBool = False
+    nwfilter: Annotated[str, Field(min_length=1, max_length=LIBVIRT_NAME_MAX), _ONE_LINE] | None = None
 
     _check_ifnames = field_validator("bridge", "macvtap")(lambda v: v if v is None else _ifname(v))
 
@@ -225,12 +277,12 @@ class Unit(_Model):
 
     name: Annotated[str, Field(max_length=FORTIOS_HOSTNAME_MAX)]
     host: str
-    priority: Annotated[int, Field(ge=0, le=255)] = 128
-    vcpu: int = 2
-    memory_mib: int = 4096
-    heartbeat_ip: ipaddress.IPv4Interface | None = None
-    mgmt_ip: ipaddress.IPv4Interface
-    mgmt_gateway: ipaddress.IPv4Address | None = None
+    priority: Annotated[StrictInt, Field(ge=0, le=255)] = 128
+    vcpu: StrictInt = 2
+    memory_mib: StrictInt = 4096
+    heartbeat_ip: IPv4WithPrefix | None = None
+    mgmt_ip: IPv4WithPrefix
+    mgmt_gateway: IPv4Text | None = None
     license_file: str | None = None
     license_token: SecretRef | None = None
     image: UnitImage | None = None
@@ -245,16 +297,28 @@ class Unit(_Model):
 
     @field_validator("vcpu")
     @classmethod
-    def _min_vcpu(cls, v: int) -> int:
+    def _vcpu_range(cls, v: int) -> int:
         if v < MIN_VCPU:
             raise ValueError(f"FortiGate-VM needs at least {MIN_VCPU} vCPU")
+        if v > MAX_VCPU:
+            raise ValueError(f"is {v}; a KVM guest has at most {MAX_VCPU} vCPU")
         return v
 
     @field_validator("memory_mib")
     @classmethod
-    def _min_memory(cls, v: int) -> int:
+    def _memory_range(cls, v: int) -> int:
         if v < MIN_MEMORY_MIB:
             raise ValueError(f"FortiGate-VM 7.x needs at least {MIN_MEMORY_MIB} MiB of memory")
+        if v > MAX_MEMORY_MIB:
+            raise ValueError(f"is {v} MiB; the spec takes at most {MAX_MEMORY_MIB} MiB (4 TiB) per unit")
+        return v
+
+    @field_validator("license_file")
+    @classmethod
+    def _license_name(cls, v: str | None) -> str | None:
+        problem = None if v is None else license_name_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
 
@@ -275,17 +339,26 @@ class ClusterSpec(_Model):
     @model_validator(mode="wrap")
     @classmethod
     def _validate_everything(cls, data: Any, handler: Any, info: ValidationInfo) -> ClusterSpec:
+        structural: list[Problem] = []
         try:
             spec: ClusterSpec = handler(data)
         except ValidationError as exc:
-            raise SpecError.from_validation_error(exc) from None
+            structural = problems_of_validation_error(exc)
+            # Unknown fields alone leave the rest checkable: check it in the same run, without them.
+            known = _without_unknown_fields(data, exc)
+            if known is None:
+                raise SpecError(structural) from None
+            try:
+                spec = handler(known)
+            except ValidationError:
+                raise SpecError(structural) from None
         source_dir = (info.context or {}).get("source_dir")
         if source_dir:
             spec._source_dir = Path(source_dir)
         from .rules import check  # the cross-field rules need a structurally valid spec
 
         problems = check(spec)
-        errors = [p for p in problems if p.severity == "error"]
+        errors = structural + [p for p in problems if p.severity == "error"]
         if errors:
             raise SpecError(errors)
         spec._warnings = tuple(p for p in problems if p.severity == "warning")
@@ -304,10 +377,25 @@ class ClusterSpec(_Model):
         return self._source_dir
 
     def license_path(self, unit: Unit) -> Path | None:
-        """The unit's licence file, resolved against the spec's folder."""
+        """The unit's licence file: its real path, inside the spec's folder (:class:`SpecError` if no longer)."""
         if unit.license_file is None:
             return None
-        return self.source_dir / unit.license_file
+        try:
+            return resolve_license(self.source_dir, unit.license_file)
+        except FileProblem as exc:
+            raise SpecError([self._license_problem(unit, exc)]) from None
+
+    def license_text(self, unit: Unit) -> str | None:
+        """The unit's licence, read through the same checks that validated it (:class:`SpecError` otherwise)."""
+        if unit.license_file is None:
+            return None
+        try:
+            return read_license(self.source_dir, unit.license_file)
+        except FileProblem as exc:
+            raise SpecError([self._license_problem(unit, exc)]) from None
+
+    def _license_problem(self, unit: Unit, exc: FileProblem) -> Problem:
+        return Problem(f"units[{self.units.index(unit)}].license_file", exc.message)
 
     def unit_image(self, unit: Unit) -> Image:
         """The image the unit's boot disk overlays: its own ``image`` or the cluster's."""
@@ -383,24 +471,36 @@ class ClusterSpec(_Model):
         return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
 
 
+def _without_unknown_fields(data: Any, exc: ValidationError) -> Any:
+    """A copy of ``data`` without the unknown fields, when those are the only problems; None otherwise."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors or any(err["type"] != "extra_forbidden" for err in errors):
+        return None
+    known = copy.deepcopy(data)
+    for err in errors:
+        *parents, key = err["loc"]
+        node = known
+        for step in parents:
+            if isinstance(node, dict) and step in node:
+                node = node[step]
+            elif isinstance(node, list | tuple) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                return None
+        if not isinstance(node, dict):
+            return None
+        node.pop(key, None)
+    return known
+
+
 def load_spec(path: str | Path) -> ClusterSpec:
     """Read and validate a YAML spec file; raise :class:`SpecError` with every problem."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError([Problem(str(p), f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_spec(text, source=str(p))
+    return parse_spec(read_spec_text(path), source=str(path))
 
 
 def parse_spec(text: str, source: str = "<spec>") -> ClusterSpec:
-    """Validate YAML text as a cluster spec."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise SpecError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    """Validate YAML text as a cluster spec (bounded: see :mod:`fgtha.spec.loader`)."""
+    data = load_yaml(text, source)
     if not isinstance(data, dict):
         raise SpecError(
             [Problem(source, "the spec must be a mapping with cluster, image, hosts, ports, units, secrets")]

@@ -10,7 +10,15 @@ import ipaddress
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from .facts import FGCP_MAX_MEMBERS, MAC_SPOOF_BLOCKING_NWFILTERS, MAX_VNICS, UNICAST_MEMBERS
+from .facts import (
+    FGCP_MAX_MEMBERS,
+    GROUP_NAME_MAX,
+    LICENSED_VCPU_MAX,
+    MAC_SPOOF_BLOCKING_NWFILTERS,
+    MAX_VNICS,
+    UNICAST_MEMBERS,
+)
+from .licence import license_file_problem
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -53,6 +61,17 @@ def unique_names(spec: ClusterSpec) -> Iterator[Problem]:
                 yield Problem(f"hosts[{h}].bridges[{b}].uplink", "the uplink cannot be the bridge itself")
             if bridge.migrate_addresses and bridge.uplink is None:
                 yield Problem(f"hosts[{h}].bridges[{b}].migrate_addresses", "needs an uplink to take addresses from")
+
+
+def group_name(spec: ClusterSpec) -> Iterator[Problem]:
+    """The FGCP group-name, explicit or the cluster name by default, fits FortiOS's limit."""
+    name = spec.cluster.name
+    if spec.cluster.group_name is None and len(name) > GROUP_NAME_MAX:
+        yield Problem(
+            "cluster.name",
+            f"is {len(name)} characters long and is also the default FGCP group-name, which has at most "
+            f"{GROUP_NAME_MAX}: shorten cluster.name or set cluster.group_name",
+        )
 
 
 def cluster_size(spec: ClusterSpec) -> Iterator[Problem]:
@@ -258,14 +277,26 @@ def priorities(spec: ClusterSpec) -> Iterator[Problem]:
         )
 
 
-def licences(spec: ClusterSpec) -> Iterator[Problem]:
-    """Licence files are read when a config drive is built; say early when one is missing."""
+def vcpu_licences(spec: ClusterSpec) -> Iterator[Problem]:
+    """More vCPUs than the largest per-vCPU licence needs an unlimited licence."""
     for i, unit in enumerate(spec.units):
-        path = spec.license_path(unit)
-        if path is not None and not path.is_file():
+        if unit.vcpu > LICENSED_VCPU_MAX:
             yield _warn(
-                f"units[{i}].license_file",
-                f"{unit.license_file} does not exist yet; it is read when the config drive is built",
+                f"units[{i}].vcpu",
+                f"{unit.vcpu} vCPU need an unlimited (VM-UL) licence; FortiGate-VM licences stop at {LICENSED_VCPU_MAX}",
+            )
+
+
+def licences(spec: ClusterSpec) -> Iterator[Problem]:
+    """Licence files stay in the spec's folder and are small regular UTF-8 files; a missing one is a warning."""
+    for i, unit in enumerate(spec.units):
+        if unit.license_file is None:
+            continue
+        found = license_file_problem(spec.source_dir, unit.license_file)
+        if found is not None:
+            is_error, message = found
+            yield (
+                Problem(f"units[{i}].license_file", message) if is_error else _warn(f"units[{i}].license_file", message)
             )
 
 
@@ -276,6 +307,7 @@ def api_admin(spec: ClusterSpec) -> Iterator[Problem]:
 
 
 RULES: tuple[Rule, ...] = (
+    group_name,
     unique_names,
     cluster_size,
     units_on_known_hosts,
@@ -288,6 +320,7 @@ RULES: tuple[Rule, ...] = (
     broadcast_heartbeat,
     hosts_are_linked,
     priorities,
+    vcpu_licences,
     licences,
     api_admin,
 )
