@@ -53,8 +53,13 @@ _IFINDEX = struct.Struct("=i")  # ifinfomsg.ifi_index, 4 bytes into the ifinfoms
 
 def open_socket(netns: str | None) -> socket.socket:
     """A bound NETLINK_ROUTE socket of the current namespace, or of the named namespace ``netns``."""
+    return _bound(socket_in_netns(netns, socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE))
+
+
+def socket_in_netns(netns: str | None, family: int, kind: int, proto: int = 0) -> socket.socket:
+    """A new socket of the current namespace, or made inside the named namespace ``netns`` (it stays there)."""
     if netns is None:
-        return _bound(socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE))
+        return socket.socket(family, kind, proto)
     made: dict[str, Any] = {}
 
     def enter_and_open() -> None:  # the thread ends in ``netns``; nothing else runs in it
@@ -65,7 +70,7 @@ def open_socket(netns: str | None) -> socket.socket:
                     raise OSError(ctypes.get_errno(), f"cannot enter network namespace {netns!r}")
             finally:
                 os.close(fd)
-            made["socket"] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            made["socket"] = socket.socket(family, kind, proto)
         except Exception as exc:  # handed to the caller's thread
             made["error"] = exc
 
@@ -74,7 +79,8 @@ def open_socket(netns: str | None) -> socket.socket:
     thread.join()
     if "error" in made:
         raise made["error"]
-    return _bound(made["socket"])
+    sock: socket.socket = made["socket"]
+    return sock
 
 
 def _bound(sock: socket.socket) -> socket.socket:
@@ -133,6 +139,16 @@ class Netlink:
         """Create bridge ``name`` (down, no ports) with these extra attributes."""
         msg = ifinfmsg()
         msg["attrs"] = [("IFLA_IFNAME", name), self.bridge_info(stp), *attrs]
+        self.request(msg, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL)
+
+    def add_veth(
+        self, name: str, peer: str, *attrs: tuple[str, Any], peer_attrs: tuple[tuple[str, Any], ...] = ()
+    ) -> None:
+        """Create the veth pair ``name``/``peer`` (both down) with these extra attributes on each end."""
+        peer_info = {"attrs": [("IFLA_IFNAME", peer), *peer_attrs]}
+        info = {"attrs": [("IFLA_INFO_KIND", "veth"), ("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", peer_info)]})]}
+        msg = ifinfmsg()
+        msg["attrs"] = [("IFLA_IFNAME", name), ("IFLA_LINKINFO", info), *attrs]
         self.request(msg, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL)
 
     def delete_link(self, name: str) -> None:

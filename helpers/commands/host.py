@@ -6,6 +6,7 @@ import argparse
 import json
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,6 +20,9 @@ from ..bridge.planner import make_plan
 from ..cli import err_console
 from ..spec.model import ClusterSpec, load_spec
 from ..spec.problems import Problem, SpecError
+
+if TYPE_CHECKING:
+    from ..hostcheck.probe import ProbeReport
 
 console = Console(highlight=False, soft_wrap=True)
 STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
@@ -48,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help=f"how long to wait for another apply on the same host (default {LOCK_TIMEOUT:g})",
     )
     p.set_defaults(func=apply)
+    register_probe(hsub)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -159,3 +164,63 @@ def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
         return
     for path in write_files(args.root, files):
         console.print(f"wrote {escape(str(path))}")
+
+
+def register_probe(hsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``host probe``: the heartbeat path between the units' hosts, before any FortiGate exists."""
+    p = hsub.add_parser("probe", help="send FGCP-like frames between the units' hosts (exit 0 pass, 1 lost frames)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--netns", action="append", default=[], metavar="HOST=NS", help="probe HOST inside namespace NS")
+    p.add_argument("--seconds", type=float, default=2.0, help="how long every host sends and listens (default 2)")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.set_defaults(func=probe)
+
+
+def probe(args: argparse.Namespace) -> int:
+    """Print the probe's report; exit 0 when every needed frame arrived, 1 when not, 2 on bad input."""
+    from ..hostcheck.probe import run_probe
+
+    mapping = {}
+    for item in args.netns:
+        host, sep, ns = item.partition("=")
+        if not (sep and host and ns):
+            raise SpecError([Problem("--netns", f"{item!r} is not HOST=NS")])
+        mapping[host] = ns
+    if not 0 < args.seconds <= 60:
+        raise SpecError([Problem("--seconds", f"{args.seconds} is not between 0 and 60")])
+    report = run_probe(load_spec(args.spec), mapping, args.seconds)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0 if report.ok else 1
+    _print_probe(report)
+    return 0 if report.ok else 1
+
+
+def _print_probe(report: ProbeReport) -> None:
+    """One line per path (port, direction, status), then what was lost, where, and the likely cause."""
+    console.print(
+        f"[bold]probe {escape(report.cluster)}[/] ({report.heartbeat} heartbeat): {len(report.paths)} path(s)"
+    )
+    for path in report.paths:
+        arrived = sum(f.arrived for f in path.frames)
+        console.print(
+            f"{escape(path.port)} ({path.role}, {escape(path.bridge)}) "
+            f"{escape(path.from_host)}/{escape(path.from_unit)} -> {escape(path.to_host)}/{escape(path.to_unit)}: "
+            f"[{STATUS_STYLE[path.status]}]{path.status}[/], {arrived} of {len(path.frames)} frame(s) arrived"
+        )
+        for f in path.frames:
+            if not f.arrived:
+                need = "" if f.needed else " (not needed for unicast heartbeat)"
+                console.print(f"  lost {f.kind} from {f.source_mac}{need}: {escape(f.lost_at or '')}")
+        if path.symptom:
+            console.print(f"  symptom: {escape(path.symptom)}")
+        if path.cause:
+            console.print(f"  likely cause: {escape(path.cause)}")
+    for h in report.hosts:
+        for line in [
+            *([f"error: {h.error}"] if h.error else []),
+            *(f"left behind: {n}" for n in h.left_behind),
+            *h.notes,
+        ]:
+            console.print(f"[bold]{escape(h.host)}[/] {escape(line)}")
+    console.print("[green]heartbeat path passes[/]" if report.ok else "[bold red]heartbeat path broken[/]")

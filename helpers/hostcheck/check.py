@@ -59,7 +59,7 @@ class Report:
 def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> Report:
     """Check one host of ``spec`` (inside ``netns`` when given)."""
     desired = bridges_for_host(spec, host_name)
-    findings = [*_bridge_findings(desired, netns), *_netfilter_findings(netns), _nwfilter_finding()]
+    findings = [*_bridge_findings(desired, netns), *netfilter_findings(netns), nwfilter_finding()]
     return Report(host_name, spec.cluster.heartbeat, tuple(findings))
 
 
@@ -112,7 +112,8 @@ def _run(netns: str | None, *cmd: str) -> subprocess.CompletedProcess[str] | Non
     return subprocess.run(full, capture_output=True, text=True, check=False)
 
 
-def _netfilter_findings(netns: str | None) -> Iterable[Finding]:
+def netfilter_findings(netns: str | None = None) -> Iterable[Finding]:
+    """What in this host's packet filters (inside ``netns``) drops bridged FGCP traffic: br_netfilter, nft, ebtables."""
     nf_call = _run(netns, "cat", BR_NF_CALL_IPTABLES)
     calls_iptables = bool(nf_call and nf_call.returncode == 0 and nf_call.stdout.strip() == "1")
     ruleset = _nft_ruleset(netns)
@@ -214,7 +215,8 @@ def _ebtables_finding(netns: str | None) -> Finding:
     )
 
 
-def _nwfilter_finding() -> Finding:
+def nwfilter_finding() -> Finding:
+    """Whether libvirt defines MAC anti-spoofing nwfilters (they break FGCP virtual MACs on a NIC that uses one)."""
     result = _run(None, "virsh", "-q", "nwfilter-list")
     if result is None or result.returncode != 0:
         return Finding("libvirt nwfilter", "not checked", "virsh is not installed or cannot reach libvirt")

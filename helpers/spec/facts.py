@@ -40,6 +40,9 @@ URI_MAX = 1024
 LIBVIRT_NAME_MAX = 255
 #: Ethertypes of FGCP traffic: heartbeat, a-a redistribution, session sync, config sync.
 FGCP_ETHERTYPES = (0x8890, 0x8891, 0x8892, 0x8893)
+#: FGCP virtual-MAC prefixes by group-id range: 0-255, 256-511, 512-767, 768-1023 (FortiOS 7.0.2+,
+#: "Extended HA VMAC address range"); the next byte is the group-id's low byte, the last the interface index.
+FGCP_VMAC_PREFIXES = ("00:09:0f:09", "e0:23:ff:fc", "e0:23:ff:fd", "e0:23:ff:fe")
 #: libvirt nwfilters that drop frames whose source MAC is not the NIC's own
 #: (they break FGCP virtual MACs in broadcast mode).
 MAC_SPOOF_BLOCKING_NWFILTERS = frozenset(

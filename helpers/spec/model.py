@@ -33,6 +33,7 @@ from pydantic import (
 from .facts import (
     ACCPROFILE_MAX,
     API_USER_NAME_MAX,
+    FGCP_VMAC_PREFIXES,
     FORTIOS_HOSTNAME_MAX,
     GROUP_ID_MAX,
     GROUP_NAME_MAX,
@@ -469,6 +470,11 @@ class ClusterSpec(_Model):
         """A fixed, locally administered MAC for one unit's port (stable across runs)."""
         digest = hashlib.sha256(f"{self.cluster.name}/{unit.name}/{port.port}".encode()).digest()
         return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
+
+    def virtual_mac(self, port: Port) -> str:
+        """The FGCP virtual MAC of ``port`` in this cluster's range (interface index: the port's number - 1)."""
+        group = self.cluster.group_id
+        return f"{FGCP_VMAC_PREFIXES[group >> 8]}:{group & 0xFF:02x}:{max(port.index - 1, 0) & 0xFF:02x}"
 
 
 def _without_unknown_fields(data: Any, exc: ValidationError) -> Any:
