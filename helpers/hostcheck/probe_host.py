@@ -87,8 +87,12 @@ def probe_host(task: dict[str, Any], stop: threading.Event | None = None) -> dic
 def _packet_socket(
     netns: str | None, name: str, attach: tuple[Netlink, dict[str, Any], list[str]] | None = None
 ) -> Iterator[socket.socket]:
-    """A raw packet socket on interface ``name`` (first made as a temporary port, with ``attach``)."""
-    sock = socket_in_netns(netns, socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    """A raw packet socket on interface ``name`` (first made as a temporary port, with ``attach``).
+
+    Made with protocol 0, it hears nothing until it is bound to ``name``: a socket made with ETH_P_ALL
+    hears every interface until then, and would count a frame seen on the uplink as arrived at the port.
+    """
+    sock = socket_in_netns(netns, socket.AF_PACKET, socket.SOCK_RAW, 0)
     try:
         if attach:
             _attach(*attach)
