@@ -236,3 +236,12 @@ def test_an_expression_of_one_interpolation_keeps_its_type(tmp_path: Path) -> No
 
 def test_hcl_string_quotes_what_would_end_the_string_or_start_an_expression() -> None:
     assert hcl_string('a")}${file("/etc/hostname")}\\') == '"a\\")}$${file(\\"/etc/hostname\\")}\\\\"'
+
+
+def test_a_value_without_an_escaped_form_is_refused() -> None:
+    def build(stack: cdk.TerraformStack) -> None:
+        kvm = KvmhostProvider(stack, "kh")
+        KvmhostConfigDrive(stack, "d", provider=kvm, path="/x.iso", user_data={"${x}": "y"})  # type: ignore[arg-type]
+
+    with pytest.raises(Exception, match="a binding attribute cannot be a dict"):
+        synth_stack(build)

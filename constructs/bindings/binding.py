@@ -39,7 +39,11 @@ def to_terraform(value: Any) -> Any:
         return {f.name: to_terraform(v) for f in fields(value) if (v := getattr(value, f.name)) is not None}
     if isinstance(value, (list, tuple)):
         return [to_terraform(v) for v in value]
-    return value
+    if isinstance(value, (bool, int, float)):
+        return value
+    # fail closed: a value of another kind (a dict, whose keys Terraform reads as templates too) has no
+    # escaping here, so it must get a form of its own before a binding takes it
+    raise TypeError(f"a binding attribute cannot be a {type(value).__name__}")
 
 
 #: Parameters of a binding's ``__init__`` that are not Terraform attributes.
