@@ -1,10 +1,13 @@
-"""What every kvmhost resource shares: failures as diagnostics, unknown values, complete states, state upgrade."""
+"""What every kvmhost resource shares: failures as diagnostics, unknown values, complete states, state upgrade,
+and the cancel switch that Terraform's StopProvider and termination signals turn."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from msgpack import ExtType
@@ -15,6 +18,58 @@ from tf.types import Unknown
 log = logging.getLogger("kvmhost")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Cancellation:
+    """Whether the provider was asked to stop, and how many host changes are in flight.
+
+    Terraform's StopProvider (its cancel, on Ctrl-C) and SIGINT/SIGTERM/SIGHUP
+    :meth:`request` a stop; an apply in flight asks :meth:`reason` between two
+    steps (it is the bridge helper's ``stop`` callback) and rolls back. The
+    process may end only once :meth:`wait_idle` returns. A new Terraform command
+    configures the provider again, which resets the switch (:meth:`reset`).
+    """
+
+    def __init__(self) -> None:
+        self._reason: str | None = None
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def request(self, reason: str) -> None:
+        """Ask every host change in flight to roll back and stop (the first reason given is kept)."""
+        with self._changed:
+            self._reason = self._reason or reason
+            self._changed.notify_all()
+
+    def reset(self) -> None:
+        """A new command begins: nothing is cancelled."""
+        with self._changed:
+            self._reason = None
+
+    def reason(self) -> str | None:
+        """Why host changes must stop now; None to go on."""
+        return self._reason
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """Count one host change in flight for as long as the block runs."""
+        with self._changed:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no host change is in flight (rolled back or finished); False after ``timeout`` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._busy == 0, timeout)
+
+
+#: The provider process's switch (one provider per process).
+CANCEL = Cancellation()
 
 
 class AttributeProblem(Exception):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,7 @@ from fgtha.bridge.config import BridgeConfig
 from fgtha.bridge.validate import problems
 from fgtha.spec.names import ifname_problem
 
-from .base import AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
+from .base import CANCEL, AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
 
 if TYPE_CHECKING:
     from fgtha.bridge import BridgeState, HostNetwork
@@ -110,9 +112,25 @@ class BridgeResource(KvmhostResource):
         )
 
     def host(self) -> HostNetwork:
+        """The host (or namespace) this provider manages; its applies stop and roll back when CANCEL says so."""
         from fgtha.bridge import HostNetwork
 
-        return HostNetwork(self.provider.netns)
+        netns = self.provider.netns
+        return HostNetwork(
+            netns, label=f"netns {netns}" if netns else "this host", notify=log.warning, stop=CANCEL.reason
+        )
+
+    @contextmanager
+    def changing(self, ctx: Any) -> Iterator[HostNetwork]:
+        """One host change: counted as in flight (the process ends only after it), one at a time in this process.
+
+        When the lock's holder before us was killed mid-apply, its changes are
+        undone first; a warning diagnostic says so.
+        """
+        with CANCEL.operation(), _apply_lock, self.host() as net:
+            yield net
+        if net.recovered:
+            ctx.diagnostics.add_warning(f"{ctx.type_name}: an earlier apply was interrupted", net.recovered)
 
     # ---- plan ---------------------------------------------------------------------------------------------------
     @guarded("plan", keep=1)
@@ -134,9 +152,9 @@ class BridgeResource(KvmhostResource):
         return planned
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
-    def apply(self, planned: State) -> State:
+    def apply(self, ctx: Any, planned: State) -> State:
         """Bring the host to ``planned``; the state after it (computed values read back)."""
-        with _apply_lock, self.host() as net:
+        with self.changing(ctx) as net:
             plan = net.apply([self.desired(planned)])
             if not plan.empty:
                 log.info("bridge %s: %s", planned["name"], plan)
@@ -151,11 +169,11 @@ class BridgeResource(KvmhostResource):
 
     @guarded("create", keep=None)
     def create(self, ctx: CreateContext, planned: State) -> State:
-        return self.apply(planned)
+        return self.apply(ctx, planned)
 
     @guarded("update", keep=0)
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State:
-        return self.apply(planned)
+        return self.apply(ctx, planned)
 
     @guarded("read", keep=0)
     def read(self, ctx: ReadContext, current: State) -> State | None:
@@ -168,7 +186,7 @@ class BridgeResource(KvmhostResource):
 
     @guarded("delete", keep=0)
     def delete(self, ctx: DeleteContext, current: State) -> None:
-        with _apply_lock, self.host() as net:
+        with self.changing(ctx) as net:
             plan = net.apply([], absent=[current["name"]])
         log.info("bridge %s: removed (%s)", current["name"], plan)
         return None

@@ -1,20 +1,39 @@
-"""The ``tf`` servicer with one change: planning sees the resource configuration.
+"""The ``tf`` servicer with two changes: planning sees the resource configuration, and a stop rolls back.
 
 ``tf`` 1.2.0 plans creates without asking the resource and never passes the
 configuration, so it cannot apply defaults to optional attributes, tell "unset"
 from "kept", or check the host at plan time. :class:`KvmhostServicer` asks the
 resource's ``plan_change`` for every create and update plan instead.
+
+``tf`` also ends its server the moment Terraform sends StopProvider (its cancel),
+cutting an apply in flight in half and its answer with it. Here StopProvider
+turns :data:`~.base.CANCEL`: an apply in flight rolls back between two steps and
+answers with a diagnostic that says so; the server ends only on go-plugin's
+Shutdown, once no host change is in flight. SIGINT, SIGTERM and SIGHUP do the
+same: roll back, then end.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 import tf.provider
+import tf.runner
 from tf.gen import tfplugin_pb2 as pb
 from tf.iface import PlanContext
 from tf.provider import ProviderServicer, _decode_state, _encode_state
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
+
+from .base import CANCEL
+
+log = logging.getLogger("kvmhost")
+#: How long the end of the process waits for a host change in flight to finish rolling back (seconds).
+ROLLBACK_WAIT = 120.0
+_SHUTDOWN = "/plugin.GRPCController/Shutdown"
 
 
 class KvmhostServicer(ProviderServicer):
@@ -50,7 +69,86 @@ class KvmhostServicer(ProviderServicer):
             diagnostics=diags.to_pb(),
         )
 
+    def StopProvider(self, request: pb.StopProvider.Request, context: Any) -> pb.StopProvider.Response:
+        """Terraform's cancel: host changes in flight roll back; answered at once, as the protocol asks."""
+        log.warning("Terraform asked the provider to stop: host changes in flight roll back")
+        CANCEL.request("Terraform asked the provider to stop")
+        return pb.StopProvider.Response()
+
+    def ConfigureProvider(self, request: pb.ConfigureProvider.Request, context: Any) -> Any:
+        """A new Terraform command (a reattached provider serves several): an earlier stop no longer holds."""
+        CANCEL.reset()
+        return super().ConfigureProvider(request, context)
+
+
+class StopWhenIdle:
+    """``tf``'s shutdown interceptor, except that StopProvider no longer ends the server and the end waits.
+
+    The server ends on go-plugin's Shutdown (or a signal), after every host change
+    in flight has finished or rolled back. ``tf``'s Shutdown handler sets
+    ``stopped``, which its serving loop watches: here setting it starts that
+    wait, and ``stopped`` reads true only once the server may end.
+    """
+
+    current: StopWhenIdle | None = None
+
+    def __init__(self) -> None:
+        self.server: Any = None
+        self._ending = False
+        self._ended = False
+        StopWhenIdle.current = self
+
+    @property
+    def stopped(self) -> bool:
+        """True once no host change is in flight and the server is ending."""
+        return self._ended
+
+    @stopped.setter
+    def stopped(self, value: bool) -> None:
+        if value:
+            self.stop_when_idle("Terraform shut the provider down")
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        result = continuation(handler_call_details)
+        if handler_call_details.method == _SHUTDOWN:
+            self.stop_when_idle("Terraform shut the provider down")
+        return result
+
+    def stop_when_idle(self, reason: str) -> None:
+        """Cancel host changes in flight, and end the server once they have rolled back (in a thread of its own)."""
+        CANCEL.request(reason)
+        if self._ending:
+            return
+        self._ending = True
+
+        def finish() -> None:
+            if not CANCEL.wait_idle(ROLLBACK_WAIT):
+                log.error("a host change did not finish rolling back within %s s; ending anyway", ROLLBACK_WAIT)
+            self._ended = True
+            if self.server is not None:
+                self.server.stop(grace=0.5)
+
+        threading.Thread(target=finish, name="kvmhost-stop", daemon=True).start()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    name = signal.Signals(signum).name
+    log.warning("%s: host changes in flight roll back, then the provider ends", name)
+    stopper = StopWhenIdle.current
+    if stopper is not None:
+        stopper.stop_when_idle(f"the provider got {name}")
+    else:
+        CANCEL.request(f"the provider got {name}")
+
 
 def use_kvmhost_servicer() -> None:
-    """Make ``tf.runner.run_provider`` serve through :class:`KvmhostServicer` (it looks the class up at call time)."""
+    """Make ``tf.runner.run_provider`` serve through :class:`KvmhostServicer` and :class:`StopWhenIdle`.
+
+    ``run_provider`` looks both up at call time. Call from the main thread: it also
+    makes SIGINT, SIGTERM and SIGHUP roll host changes back before the provider ends.
+    """
     tf.provider.ProviderServicer = KvmhostServicer  # type: ignore[misc]
+    tf.runner._ShutdownInterceptor = StopWhenIdle  # type: ignore[attr-defined]
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _on_signal)

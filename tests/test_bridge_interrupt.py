@@ -157,3 +157,14 @@ def test_the_plan_has_the_steps_counted_above(spec: Path, capsys: pytest.Capture
         host, _ = _host(stack)
         assert main([*_args(spec, host), "--dry-run"]) == 0
     assert f"{STEPS} change(s) would be made" in capsys.readouterr().out
+
+
+def test_sighup_rolls_back_like_sigterm(spec: Path, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        host, peer = _host(stack)
+        case = Case(7, host, peer, ip_state(host))  # the address on both, the uplink not yet enslaved
+        _interrupt(spec, case, signal.SIGHUP, tmp_path / "pause")
+        assert case.code == 128 + signal.SIGHUP, case.stderr
+        assert "interrupted by SIGHUP before 'enslave enp1s0 to br-mgmt' (step 8 of 13)" in case.stderr
+        assert case.after == case.before
+        assert pings(peer, HOST_IP)

@@ -5,17 +5,20 @@ so importing this package stays cheap (the Terraform provider starts often).
 """
 
 from .changes import Change
-from .config import BridgeConfig, BridgeError, BridgeState, bridges_for_host
+from .config import BridgeConfig, BridgeError, BridgeProblem, BridgeState, bridges_for_host
 from .host import HostNetwork
+from .interrupt import Interrupted
 from .netns import netns_exists
 from .planner import Plan
 
 __all__ = [
     "BridgeConfig",
     "BridgeError",
+    "BridgeProblem",
     "BridgeState",
     "Change",
     "HostNetwork",
+    "Interrupted",
     "Plan",
     "bridges_for_host",
     "netns_exists",

@@ -2,10 +2,11 @@
 
 Used only by the interrupt tests (tests/test_bridge_interrupt.py, tests/test_provider_interrupt.py),
 which need to stop a real ``fgtha host apply`` or provider at an exact step. At step N
-(counted from 0; journaled, not yet made) the apply writes its pid to PATH and waits
+(counted from 0; journaled, not yet made) the apply creates PATH with its pid and waits
 until PATH is removed, a signal or a stop request arrives, or 60 s pass. The test
-sends kill -9, SIGTERM or SIGINT (or cancels Terraform) meanwhile. Unset, it costs
-one environment lookup per apply.
+sends kill -9, SIGTERM or SIGINT (or cancels Terraform) meanwhile. It pauses once per
+file: while PATH exists, later applies of the same process go on (a provider serves
+several). Unset, it costs one environment lookup per apply.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ def pause_at(pause: tuple[int, str] | None, step: int, stopping: Callable[[], bo
     """Halt before ``step`` when ``pause`` names it, until its file is gone or ``stopping()`` is true."""
     if pause is None or pause[0] != step:
         return
-    with open(pause[1], "w") as f:
-        f.write(f"{os.getpid()}\n")
+    try:
+        fd = os.open(pause[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # paused once already
+    os.write(fd, f"{os.getpid()}\n".encode())
+    os.close(fd)
     deadline = time.monotonic() + _MAX_PAUSE
     while os.path.exists(pause[1]) and not stopping() and time.monotonic() < deadline:
         time.sleep(0.01)

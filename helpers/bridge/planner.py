@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from .changes import AddressChange, Change, CreateBridge, DeleteBridge, RouteChange, SetLink
-from .config import BridgeConfig, BridgeError, BridgeState
+from .config import BridgeConfig, BridgeError, BridgeProblem, BridgeState
 from .record import UplinkRecord, uplink_of
 from .snapshot import Link, Snapshot
 from .validate import problems
@@ -67,44 +67,55 @@ def make_plan(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Seque
 
 
 def _check_input(snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Sequence[str]) -> None:
+    found = request_problems(snapshot, desired, absent)
+    if found:
+        raise BridgeError.refusing(found)
+
+
+def request_problems(
+    snapshot: Snapshot, desired: Sequence[BridgeConfig], absent: Sequence[str] = ()
+) -> list[BridgeProblem]:
+    """Everything wrong with the request against this host, every bridge's problems (the first of each chain)."""
+    found: list[BridgeProblem] = []
     names = [c.name for c in desired]
-    for name in set(names):
-        if names.count(name) > 1:
-            raise BridgeError(f"bridge {name}: given more than once")
-    for name in set(names) & set(absent):
-        raise BridgeError(f"bridge {name}: both desired and absent")
+    found += [BridgeProblem(n, "given more than once") for n in sorted(set(names)) if names.count(n) > 1]
+    found += [BridgeProblem(n, "both desired and absent") for n in sorted(set(names) & set(absent))]
     uplinks = [c.uplink for c in desired if c.uplink]
     for cfg in desired:
-        problem = next(problems(cfg), None)
+        problem = _bridge_problem(snapshot, cfg, uplinks, absent)
         if problem:
-            raise BridgeError(f"bridge {cfg.name}: {problem[1]}", field=problem[0])
-        link = snapshot.links.get(cfg.name)
-        if link is not None and link.kind != "bridge":
-            raise BridgeError(
-                f"bridge {cfg.name}: the name is taken by a {link.kind or 'non-bridge'} device, not a bridge",
-                field="name",
-            )
-        if cfg.uplink is None:
-            continue
-        up = snapshot.links.get(cfg.uplink)
-        if up is None:
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} does not exist", field="uplink")
-        if up.kind == "bridge":
-            raise BridgeError(f"bridge {cfg.name}: uplink {cfg.uplink!r} is itself a bridge", field="uplink")
-        if uplinks.count(cfg.uplink) > 1:
-            raise BridgeError(
-                f"bridge {cfg.name}: uplink {cfg.uplink!r} is given to more than one bridge", field="uplink"
-            )
-        if up.master not in (None, cfg.name, *absent):
-            raise BridgeError(
-                f"bridge {cfg.name}: uplink {cfg.uplink!r} is already a port of {up.master!r}", field="uplink"
-            )
+            found.append(BridgeProblem(cfg.name, problem[1], problem[0]))
     for name in absent:
         link = snapshot.links.get(name)
         if link is not None and link.kind != "bridge":
-            raise BridgeError(
-                f"bridge {name}: cannot remove it, the name is taken by a {link.kind or 'non-bridge'} device"
+            found.append(
+                BridgeProblem(name, f"cannot remove it, the name is taken by a {link.kind or 'non-bridge'} device")
             )
+    return found
+
+
+def _bridge_problem(
+    snapshot: Snapshot, cfg: BridgeConfig, uplinks: Sequence[str], absent: Sequence[str]
+) -> tuple[str, str] | None:
+    """The first ``(field, message)`` wrong with one desired bridge on this host, or None."""
+    problem = next(problems(cfg), None)
+    if problem:
+        return problem
+    link = snapshot.links.get(cfg.name)
+    if link is not None and link.kind != "bridge":
+        return "name", f"the name is taken by a {link.kind or 'non-bridge'} device, not a bridge"
+    if cfg.uplink is None:
+        return None
+    up = snapshot.links.get(cfg.uplink)
+    if up is None:
+        return "uplink", f"uplink {cfg.uplink!r} does not exist"
+    if up.kind == "bridge":
+        return "uplink", f"uplink {cfg.uplink!r} is itself a bridge"
+    if uplinks.count(cfg.uplink) > 1:
+        return "uplink", f"uplink {cfg.uplink!r} is given to more than one bridge"
+    if up.master not in (None, cfg.name, *absent):
+        return "uplink", f"uplink {cfg.uplink!r} is already a port of {up.master!r}"
+    return None
 
 
 def _removal(snapshot: Snapshot, name: str) -> list[Change]:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host
+from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host, netns_exists
 from ..bridge.interrupt import Interrupted
 from ..bridge.lock import LOCK_TIMEOUT
 from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
@@ -62,12 +62,17 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> ClusterSpec:
-    """The spec, once it is known to have the ``--host`` given (a ``--host`` problem naming the hosts otherwise)."""
+    """The spec, once it has the ``--host`` given and ``--netns`` exists (exit 2 with a problem for each otherwise)."""
     spec = load_spec(args.spec)
+    problems = []
     try:
         spec.host(args.host)
     except KeyError as exc:
-        raise SpecError([Problem("--host", str(exc.args[0]))]) from None
+        problems.append(Problem("--host", str(exc.args[0])))
+    if args.netns is not None and not netns_exists(args.netns):
+        problems.append(Problem("--netns", f"no network namespace named {args.netns!r} (see `ip netns list`)"))
+    if problems:
+        raise SpecError(problems)
     return spec
 
 
@@ -75,7 +80,12 @@ def check(args: argparse.Namespace) -> int:
     """Print the readiness report; exit 0 when ready, 1 when not, 2 on bad input."""
     from ..hostcheck.check import check_host
 
-    report = check_host(_load(args), args.host, args.netns)
+    spec = _load(args)
+    try:
+        report = check_host(spec, args.host, args.netns)
+    except BridgeError as exc:  # the namespace went away meanwhile
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        return 2
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return 0 if report.ready else 1

@@ -1,4 +1,4 @@
-"""Is a KVM host ready for the spec's heartbeat mode? Bridges as the model wants them, and the classic traps.
+"""Is a KVM host ready for the spec's heartbeat mode? Bridges as the model wants them, macvtap NICs, and the traps.
 
 Traps: br_netfilter sending bridged frames through an iptables/nft FORWARD
 chain whose policy is DROP (silently drops unicast heartbeat), nft bridge-family
@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ..bridge import BridgeConfig, BridgeError, HostNetwork, bridges_for_host
+from ..bridge.planner import bridge_state, make_plan, request_problems
+from ..bridge.snapshot import Snapshot
 from ..spec.facts import FGCP_ETHERTYPES, MAC_SPOOF_BLOCKING_NWFILTERS
 from ..spec.model import ClusterSpec
 
@@ -57,44 +59,42 @@ class Report:
 
 
 def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> Report:
-    """Check one host of ``spec`` (inside ``netns`` when given)."""
+    """Check one host of ``spec`` (inside ``netns`` when given).
+
+    :class:`BridgeError` when the namespace does not exist (nothing could be read there).
+    """
     desired = bridges_for_host(spec, host_name)
-    findings = [*_bridge_findings(desired, netns), *netfilter_findings(netns), nwfilter_finding()]
+    with HostNetwork(netns) as host:
+        snapshot = host.snapshot()
+        findings = [
+            *_bridge_findings(desired, snapshot),
+            *_macvtap_findings(spec, host_name, snapshot),
+            _journal_finding(host),
+        ]
+    findings += [*netfilter_findings(netns), nwfilter_finding()]
     return Report(host_name, spec.cluster.heartbeat, tuple(findings))
 
 
-def _bridge_findings(desired: list[BridgeConfig], netns: str | None) -> Iterable[Finding]:
-    """One finding a bridge: failing with the changes ``host apply`` would make, or ok with what is there."""
-    try:
-        with HostNetwork(netns) as host:
-            try:
-                plan = host.plan(desired)
-            except BridgeError as exc:
-                yield from _refused(desired, exc)
-                return
-            for cfg in desired:
-                changes = [str(c) for c in plan if c.bridge == cfg.name]
-                yield Finding(f"bridge {cfg.name}", "fail", "; ".join(changes)) if changes else _summary(host, cfg.name)
-    except BridgeError as exc:  # the namespace or the host cannot be read
-        yield Finding("bridges", "fail", str(exc))
+def _bridge_findings(desired: list[BridgeConfig], snapshot: Snapshot) -> Iterable[Finding]:
+    """One finding a bridge: its problems, or the changes ``host apply`` would make, or ok with what is there.
 
-
-def _refused(desired: list[BridgeConfig], exc: BridgeError) -> Iterable[Finding]:
-    """The planner refused the request: the bridge its message names fails, the others cannot be planned."""
-    named = next((c.name for c in desired if str(exc).startswith(f"bridge {c.name}:")), None)
-    if named is None:
-        yield Finding("bridges", "fail", str(exc))
-        return
+    Every bridge is checked: a problem with one (a missing uplink) does not hide the others'.
+    """
+    refused: dict[str, list[str]] = {}
+    for problem in request_problems(snapshot, desired):
+        refused.setdefault(problem.bridge, []).append(problem.message)
+    plan = make_plan(snapshot, [c for c in desired if c.name not in refused])
     for cfg in desired:
-        if cfg.name == named:
-            yield Finding(f"bridge {cfg.name}", "fail", str(exc))
-        else:
-            yield Finding(f"bridge {cfg.name}", "not checked", f"cannot be planned until bridge {named} is fixed")
+        if cfg.name in refused:
+            yield Finding(f"bridge {cfg.name}", "fail", "; ".join(refused[cfg.name]))
+            continue
+        changes = [str(c) for c in plan if c.bridge == cfg.name]
+        yield Finding(f"bridge {cfg.name}", "fail", "; ".join(changes)) if changes else _summary(snapshot, cfg.name)
 
 
-def _summary(host: HostNetwork, name: str) -> Finding:
+def _summary(snapshot: Snapshot, name: str) -> Finding:
     """The passing finding of a bridge the plan leaves alone (so it exists)."""
-    state = host.read(name)
+    state = bridge_state(snapshot, name)
     assert state is not None
     parts = [
         f"uplink {state.uplink}" if state.uplink else "no uplink",
@@ -102,6 +102,43 @@ def _summary(host: HostNetwork, name: str) -> Finding:
         f"mtu {state.mtu}",
     ]
     return Finding(f"bridge {name}", "ok", ", ".join(filter(None, parts)))
+
+
+def _macvtap_findings(spec: ClusterSpec, host_name: str, snapshot: Snapshot) -> Iterable[Finding]:
+    """A port attached through macvtap needs its host NIC: present, up, and not a bridge or a bridge's port."""
+    if not any(u.host == host_name for u in spec.units):
+        return
+    for port in spec.ports:
+        if port.macvtap is None:
+            continue
+        check, nic = f"macvtap {port.port}", port.macvtap
+        link = snapshot.links.get(nic)
+        if link is None:
+            yield Finding(check, "fail", f"host NIC {nic!r} does not exist: {port.port} cannot attach to it")
+        elif link.kind == "bridge":
+            yield Finding(check, "fail", f"{nic!r} is a bridge: macvtap needs a NIC (attach with 'bridge:' instead)")
+        elif link.master is not None:
+            yield Finding(check, "fail", f"{nic!r} is a port of bridge {link.master!r}: macvtap cannot share it")
+        elif not link.up:
+            yield Finding(check, "fail", f"host NIC {nic!r} is down: {port.port} would carry no traffic")
+        else:
+            yield Finding(check, "ok", f"{port.port} attaches to host NIC {nic} (macvtap)")
+
+
+def _journal_finding(host: HostNetwork) -> Finding:
+    """An apply that left its journal (killed, or running now) leaves the bridges in between."""
+    try:
+        left = host.unfinished()
+    except BridgeError as exc:
+        return Finding("interrupted apply", "not checked", str(exc))
+    if left is None:
+        return Finding("interrupted apply", "ok", "no unfinished apply")
+    return Finding(
+        "interrupted apply",
+        "fail",
+        f"the apply of pid {left.pid} (started {left.started_at}) has not finished: it is running now, or was "
+        "killed; `host apply` undoes its changes before planning",
+    )
 
 
 def _run(netns: str | None, *cmd: str) -> subprocess.CompletedProcess[str] | None:
@@ -116,7 +153,7 @@ def netfilter_findings(netns: str | None = None) -> Iterable[Finding]:
     """What in this host's packet filters (inside ``netns``) drops bridged FGCP traffic: br_netfilter, nft, ebtables."""
     nf_call = _run(netns, "cat", BR_NF_CALL_IPTABLES)
     calls_iptables = bool(nf_call and nf_call.returncode == 0 and nf_call.stdout.strip() == "1")
-    ruleset = _nft_ruleset(netns)
+    ruleset, nft_problem = _nft_ruleset(netns)
     drop_chains = _forward_drop_chains(ruleset or [], netns)
     if not calls_iptables:
         yield Finding(
@@ -139,7 +176,7 @@ def netfilter_findings(netns: str | None = None) -> Iterable[Finding]:
             "bridge-nf-call-iptables=1: bridged frames traverse iptables; no FORWARD DROP policy now",
         )
     if ruleset is None:
-        yield Finding("nft bridge rules", "not checked", "nft is not installed or cannot list the ruleset")
+        yield Finding("nft bridge rules", "not checked", nft_problem)
     else:
         bad = list(_bridge_rule_problems(ruleset))
         yield (
@@ -150,11 +187,14 @@ def netfilter_findings(netns: str | None = None) -> Iterable[Finding]:
     yield _ebtables_finding(netns)
 
 
-def _nft_ruleset(netns: str | None) -> list[dict[str, Any]] | None:
+def _nft_ruleset(netns: str | None) -> tuple[list[dict[str, Any]] | None, str]:
+    """The ruleset as nft's JSON items, or None and why it could not be read."""
     result = _run(netns, "nft", "-j", "list", "ruleset")
-    if result is None or result.returncode != 0:
-        return None
-    return [item for item in json.loads(result.stdout or '{"nftables": []}')["nftables"]]
+    if result is None:
+        return None, "nft is not installed"
+    if result.returncode != 0:
+        return None, f"nft -j list ruleset failed: {result.stderr.strip() or f'exit {result.returncode}'}"
+    return [item for item in json.loads(result.stdout or '{"nftables": []}')["nftables"]], ""
 
 
 def _forward_drop_chains(ruleset: list[dict[str, Any]], netns: str | None) -> list[str]:
