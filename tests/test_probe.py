@@ -18,7 +18,8 @@ from netns import in_netns, ip, temporary_netns
 
 from fgtha.bridge import HostNetwork, bridges_for_host
 from fgtha.cli import main
-from fgtha.hostcheck.probe import run_probe
+from fgtha.hostcheck.probe import plan_probe, resolve_places, run_probe
+from fgtha.hostcheck.probe_host import probe_host
 from fgtha.spec.model import ClusterSpec, load_spec
 
 UNICAST = EXAMPLES / "unicast-two-hosts.yaml"
@@ -259,3 +260,16 @@ def test_virtual_mac_by_group_id_range(group_id: int, expected: str) -> None:
     data["cluster"]["group_id"] = group_id
     spec = ClusterSpec.model_validate(data)
     assert spec.virtual_mac(spec.ports[2]) == expected  # port3
+
+
+def test_the_per_host_part_takes_and_gives_plain_json(unicast_lab: Lab) -> None:
+    """What a host transport needs: each host's task and result survive a JSON round trip unchanged."""
+    plan = plan_probe(unicast_lab.spec, resolve_places(unicast_lab.spec, unicast_lab.hosts), SECONDS, 0.1)
+    task = plan.tasks["kvm1"]
+    assert json.loads(json.dumps(task)) == task and task["netns"] == unicast_lab.hosts["kvm1"]
+    result = probe_host(json.loads(json.dumps(task)))  # kvm2 sends nothing: kvm1 hears no peer
+    assert json.loads(json.dumps(result)) == result
+    assert result["error"] is None and result["left_behind"] == []
+    assert list(result["heard"].values()) == [[]] and set(result["uplinks"]) == {"enp3s0"}
+    own = sorted(i for i, sent in plan.sent.items() if sent.unit.host == "kvm1")
+    assert result["uplinks"]["enp3s0"] == {"out": own, "in": []}  # every frame of kvm1 left by its uplink
