@@ -4,6 +4,11 @@ Stack names: ``<cluster>-network-<host>`` (kvmhost bridges), ``<cluster>-units``
 (libvirt domains, volumes, config drives) and ``<cluster>-ha`` (fortios day-2
 settings). Deploy order follows the declared dependencies:
 network -> units -> ha.
+
+The longest file name made from these names is the local state's lock file
+``.<cluster>-network-<host>.tfstate.lock.info``: with the model's name limits
+(63 characters each) 154 bytes, well within a file name's 255
+(``tests/test_stacks_names.py`` writes every such file at the limits).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def hostile_values(marker: Path) -> dict[str, str]:
         "cluster.group_name": READ_HOSTNAME,
         "image.path": f"/img/{read}.qcow2",
         "image.pool": '%{ for c in ["a"] }' + read + "%{ endfor }",
-        "hosts[0].uri": f"qemu+ssh://root@kvm1/system?keyfile={read}",
+        "hosts[0].uri": f"qemu+ssh://root@kvm1/system?keyfile=/keys/{read}",
         "ports[0].nwfilter": read,
     }
 
@@ -92,7 +92,7 @@ def test_every_hostile_value_is_terraform_text_that_evaluates_to_itself(hostile:
     assert all(len(texts) >= 1 for texts in written.values())
 
 
-def _drives_only(units: dict[str, Any]) -> dict[str, Any]:
+def drives_only(units: dict[str, Any]) -> dict[str, Any]:
     """The units stack's config drives alone, with their provider and variables (libvirt cannot run here)."""
     return {
         "terraform": {"required_providers": {"kvmhost": {"source": SOURCE}}},
@@ -116,7 +116,7 @@ def test_a_real_apply_writes_the_hostile_text_literally_into_the_config_drives(
     units = synth(spec, drives)["fgt-ha-units"]
     with reattached_provider() as provider_env:
         tf = Terraform(tmp_path / "apply", {**provider_env, **SECRETS})
-        tf.write(_drives_only(units))
+        tf.write(drives_only(units))
         tf.init()
         tf.apply()
     secrets = BootstrapSecrets(SECRETS["TF_VAR_fgt_ha_password"], SECRETS["TF_VAR_fgt_admin_password"])
