@@ -15,7 +15,7 @@ from rich.markup import escape
 from .spec.problems import Problem, SpecError
 
 #: Modules under fgtha.commands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host", "provider")
+COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host", "provider", "init")
 #: Most problems printed for one spec; the rest are counted ("... and N more").
 MAX_PROBLEMS_SHOWN = 50
 

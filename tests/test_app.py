@@ -38,10 +38,10 @@ def make_site(folder: Path, fgtha: dict[str, Any] | None = None, specs: dict[str
     return folder
 
 
-def synth(site: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def synth(site: Path, python: Path = PYTHON, **env: str) -> subprocess.CompletedProcess[str]:
     """``python <site>/main.py`` run from another folder (the app finds its repository by main.py)."""
     return subprocess.run(
-        [str(PYTHON), str(site / "main.py")], cwd=site.parent, env={**ENV, **env}, capture_output=True, text=True
+        [str(python), str(site / "main.py")], cwd=site.parent, env={**ENV, **env}, capture_output=True, text=True
     )
 
 

@@ -12,14 +12,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from httpstate import state_service
 from netns import ip
 from postgres import Server, available, temporary_postgres
 from test_app import ENV, make_site, synth
-from tfharness import TERRAFORM, installed_provider
+from tfharness import BIN
 
 from fgtha.terraform.env import terraform_env
 
@@ -44,10 +43,24 @@ def stack_dir(site: Path, netns: str) -> Path:
     return folder
 
 
-def tf(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def tf(folder: Path, env: dict[str, str], *args: str, bin_dir: Path = BIN) -> subprocess.CompletedProcess[str]:
+    """The embedded Terraform of the virtualenv ``bin_dir`` in ``folder``."""
     return subprocess.run(
-        [TERRAFORM, f"-chdir={folder}", *args, "-no-color"], env=env, capture_output=True, text=True, timeout=300
+        [str(bin_dir / "fgtha-terraform"), f"-chdir={folder}", *args, "-no-color"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+
+
+def provider_config(bin_dir: Path, mirror: Path) -> dict[str, str]:
+    """``fgtha provider install`` of the virtualenv ``bin_dir``; the environment selecting its CLI config."""
+    done = subprocess.run(
+        [str(bin_dir / "fgtha"), "provider", "install", "--mirror", str(mirror)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return {"TF_CLI_CONFIG_FILE": done.stdout.strip()}
 
 
 def _until_prompt(proc: subprocess.Popen[bytes]) -> str:
@@ -64,10 +77,10 @@ def _until_prompt(proc: subprocess.Popen[bytes]) -> str:
     return seen.decode(errors="replace")
 
 
-def apply_while_another_holds_the_lock(folder: Path, env: dict[str, str]) -> None:
+def apply_while_another_holds_the_lock(folder: Path, env: dict[str, str], bin_dir: Path) -> None:
     """Apply, and while that apply waits for its approval (holding the lock), try a second one: it is refused."""
     first = subprocess.Popen(
-        [TERRAFORM, f"-chdir={folder}", "apply", "-no-color"],
+        [str(bin_dir / "fgtha-terraform"), f"-chdir={folder}", "apply", "-no-color"],
         env={**env, "TF_IN_AUTOMATION": ""},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -75,7 +88,7 @@ def apply_while_another_holds_the_lock(folder: Path, env: dict[str, str]) -> Non
     )
     try:
         assert "4 to add" in _until_prompt(first)
-        second = tf(folder, env, "apply", "-auto-approve", "-input=false", "-lock-timeout=0s")
+        second = tf(folder, env, "apply", "-auto-approve", "-input=false", "-lock-timeout=0s", bin_dir=bin_dir)
         assert second.returncode == 1
         assert "Error acquiring the state lock" in second.stderr, second.stdout + second.stderr
         assert first.stdin is not None and first.stdout is not None
@@ -90,42 +103,47 @@ def apply_while_another_holds_the_lock(folder: Path, env: dict[str, str]) -> Non
     assert "Apply complete! Resources: 4 added" in output
 
 
-def deploy_and_check_shared_state(tmp_path: Path, netns: str, state: dict[str, Any], env: dict[str, str]) -> Path:
-    """A site with two clusters and ``state``: the network stack applied under a held lock, then a fresh checkout."""
+def deploy_and_check_shared_state(site: Path, netns: str, env: dict[str, str], bin_dir: Path = BIN) -> None:
+    """A site of two clusters with shared state: its network stack applied under a held lock, then a fresh
+    checkout that plans no change; with the product of the virtualenv ``bin_dir``."""
     for i in range(1, 5):
         ip("link", "add", f"enp{i}s0", "type", "veth", "peer", "name", f"peer{i}", netns=netns)
-    site = make_site(tmp_path / "site", {"state": state})
-    assert synth(site).returncode == 0
-    env = terraform_env({**ENV, **env, **installed_provider(tmp_path / "mirror"), "TF_IN_AUTOMATION": "1"})
+    done = synth(site, bin_dir / "python", **env)
+    assert done.returncode == 0, done.stderr
+    provider = provider_config(bin_dir, site.parent / "mirror")
+    env = terraform_env({**ENV, **env, **provider, "TF_IN_AUTOMATION": "1"})
     folder = stack_dir(site, netns)
-    done = tf(folder, env, "init", "-input=false")
+    done = tf(folder, env, "init", "-input=false", bin_dir=bin_dir)
     assert done.returncode == 0, done.stdout + done.stderr
-    apply_while_another_holds_the_lock(folder, env)
+    apply_while_another_holds_the_lock(folder, env, bin_dir)
     for i, bridge in enumerate(("br-ext", "br-int", "br-hb", "br-mgmt"), start=1):
         assert f"master {bridge}" in ip("link", "show", f"enp{i}s0", netns=netns).stdout
     assert [p.relative_to(site).as_posix() for p in site.rglob("*.tfstate")] == [
         f"cdktf.out/stacks/{STACK}/.terraform/terraform.tfstate"  # Terraform's backend settings cache, no state
     ]
 
-    fresh = tmp_path / "fresh"  # a fresh checkout: no cdktf.out, no .terraform, no local state
+    fresh = site.parent / "fresh"  # a fresh checkout: no cdktf.out, no .terraform, no local state
     fresh.mkdir()
     for name in ("cdktf.json", "main.py", "clusters"):
         (shutil.copytree if (site / name).is_dir() else shutil.copy)(site / name, fresh / name)
-    assert synth(fresh).returncode == 0
+    assert synth(fresh, bin_dir / "python").returncode == 0
     folder = stack_dir(fresh, netns)
-    assert tf(folder, env, "init", "-input=false").returncode == 0
-    plan = tf(folder, env, "plan", "-input=false", "-detailed-exitcode", "-lock-timeout=30s")
+    assert tf(folder, env, "init", "-input=false", bin_dir=bin_dir).returncode == 0
+    plan = tf(folder, env, "plan", "-input=false", "-detailed-exitcode", "-lock-timeout=30s", bin_dir=bin_dir)
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout
-    return site
 
 
 def test_pg_state_a_network_stack_applied_locked_and_planned_again_from_a_fresh_checkout(
     tmp_path: Path, netns: str, server: Server
 ) -> None:
-    site = deploy_and_check_shared_state(
-        tmp_path, netns, {"pg": {}}, {"PG_CONN_STR": f"{server.conn_str} password={PASSWORD}"}
-    )
+    site = make_site(tmp_path / "site", {"state": {"pg": {}}})
+    deploy_and_check_shared_state(site, netns, {"PG_CONN_STR": f"{server.conn_str} password={PASSWORD}"})
+    check_pg_state(site, server)
+
+
+def check_pg_state(site: Path, server: Server) -> None:
+    """One schema per stack holds the network stack's state; the connection string's password is in no file."""
     assert json.loads((site / "cdktf.out" / "stacks" / STACK / "cdk.tf.json").read_text())["terraform"]["backend"] == {
         "pg": {"schema_name": SCHEMA}
     }
@@ -139,8 +157,8 @@ def test_http_state_a_network_stack_applied_locked_and_planned_again_from_a_fres
     tmp_path: Path, netns: str
 ) -> None:
     with state_service() as (url, store):
-        state = {"http": {"address": f"{url}/state/{{stack}}"}}
-        deploy_and_check_shared_state(tmp_path, netns, state, {})
+        site = make_site(tmp_path / "site", {"state": {"http": {"address": f"{url}/state/{{stack}}"}}})
+        deploy_and_check_shared_state(site, netns, {})
         assert sorted(store.states) == [f"/state/{STACK}"] and not store.locks
         assert json.loads(store.states[f"/state/{STACK}"])["resources"]
 
@@ -163,7 +181,7 @@ def test_s3_settings_pass_terraforms_own_s3_backend_and_a_wrong_one_does_not(tmp
     s3 = {"bucket": "fgtha-state", "region": "eu-west-1", "key_prefix": "sites/lab"}
     site = make_site(tmp_path / "site", {"state": {"s3": s3}})
     assert synth(site).returncode == 0
-    env = terraform_env({**ENV, **installed_provider(tmp_path / "mirror"), "TF_IN_AUTOMATION": "1"})
+    env = terraform_env({**ENV, **provider_config(BIN, tmp_path / "mirror"), "TF_IN_AUTOMATION": "1"})
     folder = site / "cdktf.out" / "stacks" / STACK
     done = _s3_init(folder, env)
     assert done.returncode == 1
