@@ -245,3 +245,11 @@ def test_a_value_without_an_escaped_form_is_refused() -> None:
 
     with pytest.raises(Exception, match="a binding attribute cannot be a dict"):
         synth_stack(build)
+
+
+@pytest.mark.parametrize("name", ['x}${file("/etc/hostname")', "a b", "", "1x", "x.y"])
+def test_a_reference_or_variable_takes_terraform_names_only(name: str) -> None:
+    with pytest.raises(ValueError, match="not a Terraform name"):
+        Expression.var(name)
+    with pytest.raises(ValueError, match="not a Terraform name"):
+        Expression.ref("libvirt_volume.boot", name)

@@ -43,13 +43,13 @@ class Expression:
 
     @staticmethod
     def ref(address: str, attribute: str) -> Expression:
-        """``<address>.<attribute>``: an attribute of a resource of this stack."""
-        return Expression.hcl(f"{address}.{attribute}")
+        """``<address>.<attribute>``: an attribute of a resource of this stack (``ValueError`` unless names)."""
+        return Expression.hcl(_traversal(*address.split("."), attribute))
 
     @staticmethod
     def var(name: str) -> Expression:
-        """``var.<name>``: a variable of this stack."""
-        return Expression.hcl(f"var.{name}")
+        """``var.<name>``: a variable of this stack (``ValueError`` unless ``name`` is a Terraform name)."""
+        return Expression.hcl(_traversal("var", name))
 
     @staticmethod
     def call(function: str, *args: str | Expression) -> Expression:
@@ -67,6 +67,14 @@ class Expression:
     def template(self) -> str:
         """The expression as a string of Terraform JSON (a template)."""
         return _render(self.parts, _template_text)
+
+
+def _traversal(*names: str) -> str:
+    """``a.b.c`` from Terraform names; anything else is refused, so a reference can never carry code."""
+    bad = [n for n in names if not _NAME.fullmatch(n)]
+    if bad:
+        raise ValueError(f"not a Terraform name: {bad[0]!r}")
+    return ".".join(names)
 
 
 def literal_template(text: str) -> str:
@@ -96,6 +104,8 @@ def _operand(value: str | Expression) -> str:
 
 
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
+#: A Terraform identifier: resource types, logical ids, attributes, variables.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _QUOTED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
