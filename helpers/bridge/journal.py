@@ -2,14 +2,15 @@
 
 Written next to the lock (root-only folder, file mode 0600): one JSON line with
 the before-state of the devices the plan touches and the plan itself, written
-atomically and fsynced before the first step; then one ``step N`` line, fsynced,
-as each step starts. A finished or rolled-back apply removes it. When a kill -9
+atomically and fsynced before the first step; then one ``step N`` line as each
+step starts (written through to the page cache, so it outlives the process). A finished or rolled-back apply removes it. When a kill -9
 or a crash leaves it, the next apply (CLI or provider) undoes steps ``0..N`` in
 reverse (each only if its effect is there: step N may not have happened) and
 checks the devices against the before-state, then plans anew.
 
-The journal records which network namespace it is about (its inode): a journal
-of a namespace that is gone, or was made anew under the same name, is dropped.
+The journal records which network namespace it is about (its inode) and the boot
+(the kernel's boot id): a journal of a namespace that is gone or was made anew under
+the same name, or of an earlier boot (when /run is not a tmpfs), is dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .netns import NETNS_DIR
 from .snapshot import Address, Link, Route, Snapshot
 
 VERSION = 1
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
 _TYPES: dict[str, type] = {
     t.__name__: t for t in (CreateBridge, DeleteBridge, SetLink, AddressChange, RouteChange, Link, Address, Route)
 }
@@ -39,13 +41,13 @@ def journal_path(netns: str | None, folder: Path) -> Path:
     return folder / f"bridge-{scope_name(netns)}.journal"
 
 
-def namespace_id(netns: str | None) -> list[int] | None:
-    """The device and inode of the network namespace (None when the named one does not exist)."""
+def namespace_id(netns: str | None) -> list[object] | None:
+    """The boot id, and the device and inode of the network namespace (None when the named one does not exist)."""
     try:
         st = os.stat(os.path.join(NETNS_DIR, netns) if netns else "/proc/self/ns/net")
     except FileNotFoundError:
         return None
-    return [st.st_dev, st.st_ino]
+    return [Path(BOOT_ID).read_text().strip(), st.st_dev, st.st_ino]
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,13 @@ class Journal:
         return cls(path, os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC))
 
     def started(self, step: int) -> None:
-        """Record (durably) that step number ``step`` is about to be made."""
+        """Record that step number ``step`` is about to be made.
+
+        Not fsynced: the line must outlive the process (kill -9, a crash), which the
+        page cache gives; a power cut takes the kernel's network state with it, and
+        the journal of an earlier boot is dropped (the boot id differs).
+        """
         os.write(self._fd, f"step {step}\n".encode())
-        os.fsync(self._fd)
 
     def remove(self) -> None:
         """The apply is over (done or rolled back): drop the journal."""
