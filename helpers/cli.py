@@ -1,4 +1,8 @@
-"""The `fgtha` command line: one entry point, one module per command group."""
+"""The `fgtha` command line: one entry point, one module per command group, imported only when it runs.
+
+``fgtha --help`` imports no command module (their one-line help is in :data:`COMMANDS`); ``fgtha validate``
+imports the spec commands and what they need, not the bridge helper or the config-drive writer.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +11,98 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-from rich.markup import escape
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from .spec.problems import Problem, SpecError
+    from .spec.problems import Problem, SpecError
 
-#: Modules under fgtha.commands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("spec", "plan", "host", "provider", "init")
+#: Every command: the module under fgtha.commands that registers it (``register(subparsers)``, which sets
+#: ``func`` on its parsers), and its one-line help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("spec", "check cluster specs; print every problem as path: message"),
+    "render": ("spec", "print each unit's FortiOS bootstrap configuration"),
+    "iso": ("spec", "write a unit's config drive (ISO 9660, label config-2)"),
+    "plan-report": ("plan", "summarize `terraform show -json` plans as Markdown (one file per stack)"),
+    "host": ("host", "a KVM host's bridges: readiness check and apply without Terraform"),
+    "plan": ("plan", "plan the synthesized stacks in deploy order, save each plan, print the Markdown report"),
+    "apply": ("plan", "apply saved plans (`fgtha plan`) in deploy order: network -> units -> ha"),
+    "provider": ("provider", "the kvmhost Terraform provider"),
+    "init": ("init", "write a ready repository for one site: cdktf.json, main.py, clusters/, CI workflows"),
+}
 #: Most problems printed for one spec; the rest are counted ("... and N more").
 MAX_PROBLEMS_SHOWN = 50
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich Console made on first use (importing rich costs more than ``fgtha --help`` itself)."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
 
 
-def _version() -> str:
-    try:
-        return version("fgt-kvm-ha")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+def lazy_console(stderr: bool = False) -> Console:
+    """A Console on stdout (or stderr) that imports rich only when something is printed."""
+    return cast("Console", _LazyConsole(stderr))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every command group registered."""
+err_console = lazy_console(stderr=True)
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped (rich imported on first use)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def command_help(name: str) -> str:
+    """The one-line help of command ``name``."""
+    return COMMANDS[name][1]
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fgt-kvm-ha")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown"
+        print(f"fgtha {found}")
+        parser.exit()
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: the chosen command's group registered in full, every other command by name and help."""
     parser = argparse.ArgumentParser(prog="fgtha", description="FortiGate-VM FGCP high availability on KVM, as code.")
-    parser.add_argument("--version", action="version", version=f"fgtha {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"fgtha.commands.{name}").register(sub)
+    chosen = _chosen_command(sys.argv[1:] if argv is None else argv)
+    module = COMMANDS[chosen][0] if chosen in COMMANDS else None
+    if module is not None:
+        importlib.import_module(f"fgtha.commands.{module}").register(sub)
+    for name, (owner, help_text) in COMMANDS.items():
+        if owner != module:
+            sub.add_parser(name, help=help_text)
     return parser
 
 
@@ -62,7 +129,9 @@ def report_spec_error(exc: SpecError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 failure, 2 invalid input)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
+    from .spec.problems import SpecError
+
     try:
         return int(args.func(args) or 0)
     except SpecError as exc:

@@ -17,7 +17,7 @@ from ..bridge.interrupt import Interrupted
 from ..bridge.lock import LOCK_TIMEOUT
 from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
 from ..bridge.planner import make_plan
-from ..cli import err_console
+from ..cli import command_help, err_console
 from ..spec.model import ClusterSpec, load_spec
 from ..spec.problems import Problem, SpecError
 
@@ -30,7 +30,7 @@ STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checke
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``host`` command group with ``check`` and ``apply``."""
-    host = sub.add_parser("host", help="a KVM host's bridges: readiness check and apply without Terraform")
+    host = sub.add_parser("host", help=command_help("host"))
     hsub = host.add_subparsers(dest="host_command", required=True, metavar="ACTION")
 
     p = hsub.add_parser("check", help="is the host ready for the spec's heartbeat mode? (exit 0 ready, 1 not)")

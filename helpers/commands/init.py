@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from ..cli import err_console
+from ..cli import command_help, err_console
 from ..scaffold import SiteOptions, site_files, write_site
 from ..spec.model import parse_spec
 from ..spec.problems import Problem, SpecError
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the init command."""
     p = sub.add_parser(
         "init",
-        help="write a ready repository for one site: cdktf.json, main.py, clusters/, CI workflows",
+        help=command_help("init"),
         description="Without --shape on a terminal, a few questions choose the starting spec.",
     )
     p.add_argument("dir", type=Path, metavar="DIR")

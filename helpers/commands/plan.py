@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from ..cli import err_console
+from ..cli import command_help, err_console
 from ..project import find_root
 from ..spec.problems import Problem, SpecError
 from ..terraform.plan_report import render_report
@@ -19,7 +19,7 @@ from ..terraform.stacks import StackRunError, apply_stack, deploy_order, plan_st
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the plan-report command."""
-    p = sub.add_parser("plan-report", help="summarize `terraform show -json` plans as Markdown (one file per stack)")
+    p = sub.add_parser("plan-report", help=command_help("plan-report"))
     p.add_argument(
         "plans",
         nargs="+",
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser(
         "plan",
-        help="plan the synthesized stacks in deploy order, save each plan, print the Markdown report",
+        help=command_help("plan"),
         description="Saved plans hold secrets: they go to DIR (mode 0700) as <stack>.tfplan and <stack>.json.",
     )
     p.add_argument("stacks", nargs="*", metavar="STACK", help="default: every stack of cdktf.out")
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--destroy", action="store_true", help="plan the destruction of the stacks (in reverse order)")
     p.set_defaults(func=plan)
 
-    p = sub.add_parser("apply", help="apply saved plans (`fgtha plan`) in deploy order: network -> units -> ha")
+    p = sub.add_parser("apply", help=command_help("apply"))
     p.add_argument("stacks", nargs="*", metavar="STACK", help="default: every stack with a saved plan")
     p.add_argument("--plans", type=Path, metavar="DIR", help="the saved plans (default .fgtha/plans)")
     p.set_defaults(func=apply)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from ..cli import err_console
+from ..cli import command_help, err_console
 from ..project import find_root
 from ..spec.problems import Problem, SpecError
 from ..terraform.lock import DEFAULT_PLATFORMS, LockError, lock_stack
@@ -15,7 +15,7 @@ from ..terraform.lock import DEFAULT_PLATFORMS, LockError, lock_stack
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the provider command group."""
-    p = sub.add_parser("provider", help="the kvmhost Terraform provider")
+    p = sub.add_parser("provider", help=command_help("provider"))
     group = p.add_subparsers(dest="provider_command", required=True, metavar="SUBCOMMAND")
     install = group.add_parser(
         "install",

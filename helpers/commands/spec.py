@@ -10,29 +10,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-
 from ..atomicfile import atomic_write
-from ..cli import err_console, problems_json, report_spec_error
+from ..cli import command_help, err_console, escape, lazy_console, problems_json, report_spec_error
 from ..configdrive import fortiflex_license, write_config_drive
-from ..fortios.bootstrap import render_unit
 from ..fortios.secrets import BootstrapSecrets, resolve_license_token, resolve_secrets
 from ..spec.model import ClusterSpec, Unit, load_spec
 from ..spec.problems import Problem, SpecError
 from ..spec.site import site_problems
 
-console = Console(highlight=False, soft_wrap=True)
+console = lazy_console()
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the validate, render and iso commands."""
-    p = sub.add_parser("validate", help="check cluster specs; print every problem as path: message")
+    p = sub.add_parser("validate", help=command_help("validate"))
     p.add_argument("specs", nargs="+", metavar="SPEC", help="cluster spec YAML file(s)")
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout (errors too)")
     p.set_defaults(func=validate)
 
-    p = sub.add_parser("render", help="print each unit's FortiOS bootstrap configuration")
+    p = sub.add_parser("render", help=command_help("render"))
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--unit", metavar="NAME", help="only this unit")
     p.add_argument(
@@ -41,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--redact", action="store_true", help="show <secret:NAME> placeholders instead of secret values")
     p.set_defaults(func=render)
 
-    p = sub.add_parser("iso", help="write a unit's config drive (ISO 9660, label config-2)")
+    p = sub.add_parser("iso", help=command_help("iso"))
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--unit", metavar="NAME", required=True)
     p.add_argument("--output", metavar="PATH", type=Path, required=True)
@@ -173,6 +169,8 @@ def render(args: argparse.Namespace) -> int:
         for unit in units:
             _refuse_overwriting_inputs("--output-dir", args.output_dir / f"{unit.name}.conf", _inputs(args.spec, spec))
     secrets = _placeholders(spec) if args.redact else resolve_secrets(spec, prompt=True)
+    from ..fortios.bootstrap import render_unit  # jinja2: only the commands that render pay for it
+
     texts = {unit.name: render_unit(spec, unit, secrets) for unit in units}
     if args.output_dir is not None:
         try:
@@ -208,6 +206,8 @@ def iso(args: argparse.Namespace) -> int:
     _refuse_overwriting_inputs("--output", args.output, _inputs(args.spec, spec))
     license_text = _read_license(spec, unit)
     secrets = resolve_secrets(spec, prompt=True)
+    from ..fortios.bootstrap import render_unit
+
     user_data = render_unit(spec, unit, secrets)
     try:
         info = write_config_drive(args.output, user_data, license_text)

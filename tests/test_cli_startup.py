@@ -1,0 +1,41 @@
+"""What each `fgtha` command imports at start-up: only what it needs (speed targets live in bench/)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import EXAMPLES
+
+PROBE = """
+import contextlib, io, sys
+from fgtha.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+heavy = ("pydantic", "rich", "jinja2", "pyroute2", "pycdlib", "yaml", "fgtha.commands.spec", "fgtha.bridge")
+print(" ".join(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def imported(*argv: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_help_imports_no_command_module_nor_heavy_library() -> None:
+    assert imported("--help") == set()
+    assert imported("--version") == set()
+
+
+def test_validate_loads_the_model_but_not_the_renderer_the_bridge_helper_or_the_iso_writer() -> None:
+    loaded = imported("validate", str(EXAMPLES / "unicast-two-hosts.yaml"))
+    assert {"pydantic", "yaml", "fgtha.commands.spec"} <= loaded
+    assert not loaded & {"jinja2", "pyroute2", "pycdlib", "fgtha.bridge"}
+
+
+def test_a_subcommand_help_still_shows_its_options() -> None:
+    done = subprocess.run([sys.executable, "-m", "fgtha.cli", "iso", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "--unit" in done.stdout and "--output" in done.stdout
