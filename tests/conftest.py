@@ -20,11 +20,24 @@ from netns import leftover_namespaces, temporary_netns  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
+
+def _session_tmpdir() -> Path:
+    """A new ``fgtha-test-session-<pid>-*`` folder; those of sessions that were killed (pid gone) are removed."""
+    for old in Path(tempfile.gettempdir()).glob("fgtha-test-session-*-*"):
+        pid = old.name.split("-")[3]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, OverflowError, OSError):
+            continue
+    return Path(tempfile.mkdtemp(prefix=f"fgtha-test-session-{os.getpid()}-"))
+
+
 # Python keeps the shared temp folder (tempfile caches it now: pytest's tmp_path stays there); every child
 # process (the jsii runtime under cdktf, Terraform, cdktf-cli) gets a folder of this session as its TMPDIR,
 # so the check below sees what this session left, never what another run on the machine is using.
-tempfile.gettempdir()
-SESSION_TMPDIR = Path(tempfile.mkdtemp(prefix="fgtha-test-session-"))
+SESSION_TMPDIR = _session_tmpdir()
 os.environ["TMPDIR"] = str(SESSION_TMPDIR)
 
 
