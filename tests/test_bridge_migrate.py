@@ -9,6 +9,10 @@ from bridgekit import ip_state, pings, veth_uplink
 from netns import ip, temporary_netns
 
 from fgtha.bridge import BridgeConfig, BridgeError, Change, HostNetwork
+from fgtha.bridge.changes import touched
+from fgtha.bridge.journal import Journal, journal_path
+from fgtha.bridge.lock import RUN_DIR
+from fgtha.bridge.netlink import Netlink
 
 HOST_IP, PEER_IP = "10.9.0.2", "10.9.0.1"
 MIGRATE = [BridgeConfig("br0", uplink="up0", promiscuous=True, migrate_addresses=True)]
@@ -102,4 +106,36 @@ def test_an_address_already_on_the_bridge_counts_as_moved(host_and_peer: tuple[s
         host.apply([], absent=["br0"])
         assert host.read("br0") is None
     assert f"{HOST_IP}/24" in ip("addr", "show", "up0", netns=host_ns).stdout
+    assert pings(peer, HOST_IP)
+
+
+@pytest.mark.parametrize("undone", [0, 3, STEPS])
+def test_a_rollback_killed_half_way_is_finished_by_the_next_apply(host_and_peer: tuple[str, str], undone: int) -> None:
+    """The journal says every step started; the killed process had undone the last ``undone`` of them."""
+    host_ns, peer = host_and_peer
+    original = ip_state(host_ns)
+    with HostNetwork(host_ns) as host:
+        before = host.snapshot()
+        plan = host.plan(MIGRATE)
+        journal = Journal.start(
+            journal_path(host_ns, RUN_DIR),
+            netns=host_ns,
+            label="t",
+            before=before.only(touched(plan.changes)),
+            changes=plan.changes,
+        )
+        nl = Netlink(host_ns)  # the killed process's own socket
+        for step, change in enumerate(plan):
+            journal.started(step)
+            change.do(nl)
+        for change in reversed(plan.changes[len(plan) - undone :]):
+            change.undo(nl)
+        journal.close()
+        nl.close()
+        told: list[str] = []
+        host.notify = told.append
+        assert [str(c) for c in host.apply(MIGRATE)] == [str(c) for c in plan]  # back at the start, then all of it
+        assert told and "the host is as it was before it" in told[0], told
+        host.apply([], absent=["br0"])
+    assert ip_state(host_ns) == original
     assert pings(peer, HOST_IP)

@@ -236,13 +236,16 @@ class HostNetwork:
             return
         nl = self._open()
         problems = []
+        seen = self.snapshot()  # read once: each step touches its own property, address or route
         for change in reversed(left.begun):  # the last one may not have happened: each is undone only if it did
-            if change.undone_in(self.snapshot()):
+            if change.undone_in(seen):
                 continue
             try:
                 change.undo(nl)
-            except Exception as exc:  # keep undoing the rest; say what could not be undone
-                problems.append(f"undo of '{change}' failed: {_reason(exc)}")
+            except Exception as exc:  # perhaps an undo before this one already put it back: look again
+                seen = self.snapshot()
+                if not change.undone_in(seen):
+                    problems.append(f"undo of '{change}' failed: {_reason(exc)}")
         devices = touched(left.changes)
         restored = self.snapshot().only(devices).comparable() == left.before.only(devices).comparable()
         what = f"the apply of pid {left.pid} on {left.label} (started {left.started_at}) did not finish"
