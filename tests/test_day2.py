@@ -338,9 +338,19 @@ def test_the_drive_terraform_writes_carries_the_key_and_the_token(
         tf = Terraform(tmp_path / "tf", {**provider, **VALUES, "TF_VAR_FGT_B_FLEX": VALUES["FGT_B_FLEX"]})
         tf.write(config)
         tf.init()
+        planned = tf.plan("-out=plan.bin")
+        (tmp_path / "fgt-ha-units.json").write_text(tf.run("show", "-json", "plan.bin").stdout)
+        report = subprocess.run(
+            [str(REPO / ".venv/bin/fgtha"), "plan-report", "fgt-ha-units.json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "kvmhost_config_drive" in report.stdout
         applied = tf.apply()
         for value in VALUES.values():
-            assert value not in applied.output
+            assert value not in planned.output + report.stdout + applied.output
         drive_files = extract(image, tmp_path / "x")
         assert f'set api-key "{API_KEY}"' in (drive_files / "openstack/latest/user_data").read_text()
         assert (drive_files / "openstack/content/0000").read_text() == f"LICENSE-TOKEN:{TOKEN}\n"
