@@ -227,6 +227,7 @@ def test_iso_without_the_token_names_its_field(tmp_path: Path) -> None:
     result = run_with("iso", spec, "--unit", "fgt-b", "--output", tmp_path / "b.iso", env=SECRETS)
     assert_clean_failure(result)
     assert "units[1].license_token: no value: set the environment variable FGT_B_FLEX" in result.stderr
+    assert "secrets.api_key: no value: set the environment variable TF_VAR_fgt_api_key" in result.stderr
     assert not (tmp_path / "b.iso").exists()
 
 
