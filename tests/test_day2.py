@@ -227,6 +227,7 @@ def test_iso_without_the_token_names_its_field(tmp_path: Path) -> None:
     result = run_with("iso", spec, "--unit", "fgt-b", "--output", tmp_path / "b.iso", env=SECRETS)
     assert_clean_failure(result)
     assert "units[1].license_token: no value: set the environment variable FGT_B_FLEX" in result.stderr
+    assert "secrets.api_key: no value: set the environment variable TF_VAR_fgt_api_key" in result.stderr
     assert not (tmp_path / "b.iso").exists()
 
 
@@ -338,9 +339,19 @@ def test_the_drive_terraform_writes_carries_the_key_and_the_token(
         tf = Terraform(tmp_path / "tf", {**provider, **VALUES, "TF_VAR_FGT_B_FLEX": VALUES["FGT_B_FLEX"]})
         tf.write(config)
         tf.init()
+        planned = tf.plan("-out=plan.bin")
+        (tmp_path / "fgt-ha-units.json").write_text(tf.run("show", "-json", "plan.bin").stdout)
+        report = subprocess.run(
+            [str(REPO / ".venv/bin/fgtha"), "plan-report", "fgt-ha-units.json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "kvmhost_config_drive" in report.stdout
         applied = tf.apply()
         for value in VALUES.values():
-            assert value not in applied.output
+            assert value not in planned.output + report.stdout + applied.output
         drive_files = extract(image, tmp_path / "x")
         assert f'set api-key "{API_KEY}"' in (drive_files / "openstack/latest/user_data").read_text()
         assert (drive_files / "openstack/content/0000").read_text() == f"LICENSE-TOKEN:{TOKEN}\n"

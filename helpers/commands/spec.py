@@ -204,11 +204,20 @@ def iso(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     unit = _select_unit(spec, args.unit)
     _refuse_overwriting_inputs("--output", args.output, _inputs(args.spec, spec))
-    license_text = _read_license(spec, unit)
-    secrets = resolve_secrets(spec, prompt=True)
+    problems: list[Problem] = []
+    license_text: str | None = None
+    try:
+        license_text = _read_license(spec, unit)
+    except SpecError as exc:
+        problems.extend(exc.problems)
     from ..fortios.bootstrap import render_unit
 
-    user_data = render_unit(spec, unit, secrets)
+    try:
+        user_data = render_unit(spec, unit, resolve_secrets(spec, prompt=True))
+    except SpecError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
     try:
         info = write_config_drive(args.output, user_data, license_text)
     except OSError as exc:
