@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed node_modules/.installed
 	bash scripts/debian-tools
 	bash scripts/nmcli-offline
+	bash scripts/libvirt-tools
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

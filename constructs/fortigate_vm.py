@@ -70,14 +70,17 @@ class FortiGateVm(Construct):
     ) -> None:
         super().__init__(scope, id)
         pool = spec.image.pool
+        image = spec.unit_image(unit)
         self.boot = LibvirtVolume(
             self,
             "boot",
             provider=provider,
             name=f"{unit.name}-boot.qcow2",
             pool=pool,
+            capacity=image.boot_disk_gib,  # the provider requires one (libvirt would inherit the image's)
+            capacity_unit="GiB",
             target=VolumeTarget(QCOW2),
-            backing_store=BackingStore(path=spec.unit_image(unit).path, format=QCOW2),
+            backing_store=BackingStore(path=image.path, format=QCOW2),
         )
         self.log = LibvirtVolume(
             self,

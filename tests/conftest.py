@@ -65,3 +65,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             file=sys.stderr,
         )
         session.exitstatus = 1
+
+
+from libvirtd import libvirt_host  # noqa: E402,F401  (the session's real libvirtd, shared by the libvirt tests)

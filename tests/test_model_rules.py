@@ -121,6 +121,13 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
         {"cluster.hb_lost_threshold": 60},
     ),
     (UNICAST, {"cluster.colour": "red"}, "cluster.colour", "unknown field", {}),
+    (
+        UNICAST,
+        {"image.boot_disk_gib": 0},
+        "image.boot_disk_gib",
+        "greater than or equal to 1",
+        {"image.boot_disk_gib": 1},
+    ),
     (UNICAST, {"image.log_disk_gib": 0}, "image.log_disk_gib", "greater than or equal to 1", {"image.log_disk_gib": 1}),
     (UNICAST, {"image.path": ""}, "image.path", "at least 1 character", {"image.path": "/x.qcow2"}),
     (UNICAST, {"units[0].priority": 256}, "units[0].priority", "less than or equal to 255", {"units[0].priority": 255}),

@@ -10,6 +10,8 @@ libvirt nwfilters that block MAC spoofing. Inside ``netns`` every reading
 from __future__ import annotations
 
 import json
+import math
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -20,7 +22,7 @@ from ..bridge import BridgeConfig, BridgeError, HostNetwork, bridges_for_host
 from ..bridge.planner import bridge_state, make_plan, request_problems
 from ..bridge.snapshot import Snapshot
 from ..spec.facts import FGCP_ETHERTYPES, MAC_SPOOF_BLOCKING_NWFILTERS
-from ..spec.model import ClusterSpec
+from ..spec.model import ClusterSpec, Image
 
 Status = Literal["ok", "fail", "warn", "not checked"]
 BR_NF_CALL_IPTABLES = "/proc/sys/net/bridge/bridge-nf-call-iptables"
@@ -71,7 +73,11 @@ def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> R
             *_macvtap_findings(spec, host_name, snapshot),
             _journal_finding(host),
         ]
-    findings += [*netfilter_findings(netns), nwfilter_finding()]
+    findings += [
+        *netfilter_findings(netns),
+        nwfilter_finding(),
+        *(image_finding(image) for image in _host_images(spec, host_name)),
+    ]
     return Report(host_name, spec.cluster.heartbeat, tuple(findings))
 
 
@@ -268,3 +274,29 @@ def nwfilter_finding() -> Finding:
         else "no MAC anti-spoofing filter defined"
     )
     return Finding("libvirt nwfilter", "warn" if blocking else "ok", detail)
+
+
+def _host_images(spec: ClusterSpec, host_name: str) -> list[Image]:
+    """The distinct boot images of the units on this host."""
+    images = {spec.unit_image(u).path: spec.unit_image(u) for u in spec.units if u.host == host_name}
+    return [images[path] for path in sorted(images)]
+
+
+def image_finding(image: Image) -> Finding:
+    """The boot image's virtual size (``qemu-img info``) against ``image.boot_disk_gib``, when the image is here."""
+    path, gib = image.path, image.boot_disk_gib
+    if not os.path.isfile(path):
+        return Finding("boot image", "not checked", f"{path} is not on this host")
+    result = _run(None, "qemu-img", "info", "--output=json", "--force-share", path)
+    if result is None or result.returncode != 0:
+        reason = "qemu-img is not installed" if result is None else (result.stderr.strip() or "qemu-img info failed")
+        return Finding("boot image", "not checked", reason)
+    size = int(json.loads(result.stdout)["virtual-size"])
+    if size > gib * 1024**3:
+        need = math.ceil(size / 1024**3)
+        return Finding(
+            "boot image",
+            "fail",
+            f"image.boot_disk_gib: {gib} GiB is smaller than {path} ({size} bytes virtual); set at least {need}",
+        )
+    return Finding("boot image", "ok", f"{path}: {size} bytes virtual, boot disks of {gib} GiB")

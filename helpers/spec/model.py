@@ -208,6 +208,7 @@ class Image(_Model):
 
     path: FilePath
     pool: Annotated[str, Field(min_length=1, max_length=LIBVIRT_NAME_MAX), _ONE_LINE] = "default"
+    boot_disk_gib: Annotated[StrictInt, Field(ge=1, le=2048)] = 2
     log_disk_gib: Annotated[StrictInt, Field(ge=1, le=2048)] = 30
 
 
