@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import yaml
 from conftest import EXAMPLES, REPO
 from test_model_rules import BROADCAST, UNICAST, mutate
 
-PYTHON = REPO / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # this virtualenv: the cdktf one, or the cdktn one (make test-cdktn)
 CDKTF = REPO / "node_modules" / ".bin" / "cdktf"
 ENV = {
     **{k: v for k, v in os.environ.items() if k not in ("FGTHA_SPECS", "CDKTF_OUTDIR", "FORCE_COLOR")},
