@@ -8,7 +8,7 @@ export CHECKPOINT_DISABLE := 1
 # cdktf-cli would share ~/.terraform.d/plugin-cache between virtualenvs; kvmhost differs per virtualenv
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 
-.PHONY: setup example test bench clean
+.PHONY: setup example test test-cdktn bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,8 +31,19 @@ example: setup
 test: setup
 	$(PY) -m pytest
 
-bench: setup
+# The synth and stack tests again on CDK Terrain (cdktn), in a second virtualenv (constructs pins differ).
+CDKTN_VENV ?= .venv-cdktn
+CDKTN_TESTS := tests/test_cdk_runtime.py tests/test_stacks.py tests/test_app.py tests/test_bindings.py tests/test_state_backends.py
+
+$(CDKTN_VENV)/.installed: pyproject.toml scripts/cdktn-venv
+	bash scripts/cdktn-venv $(CDKTN_VENV)
+	touch $@
+
+test-cdktn: setup $(CDKTN_VENV)/.installed
+	FGTHA_CDK=cdktn $(CDKTN_VENV)/bin/python -m pytest -q $(CDKTN_TESTS)
+
+bench: setup $(CDKTN_VENV)/.installed
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) cdktf.out .pytest_cache
+	rm -rf $(VENV) $(CDKTN_VENV) cdktf.out .pytest_cache

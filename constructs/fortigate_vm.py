@@ -67,6 +67,7 @@ class FortiGateVm(Construct):
         drive_provider: KvmhostProvider,
         drive_dir: str | Expression,
         variables: secret_inputs.SecretVariables,
+        prevent_destroy: bool = True,
     ) -> None:
         super().__init__(scope, id)
         pool = spec.image.pool
@@ -82,6 +83,8 @@ class FortiGateVm(Construct):
             target=VolumeTarget(QCOW2),
             backing_store=BackingStore(path=image.path, format=QCOW2),
         )
+        if prevent_destroy:  # the unit's disk: a destroy or a replacement needs allow_destroy (docs/stacks.md)
+            self.boot.add_override("lifecycle.prevent_destroy", True)
         self.log = LibvirtVolume(
             self,
             "log",

@@ -28,7 +28,13 @@ class ClusterUnits(Construct):
     """Every unit of the cluster on its host's libvirt provider (one alias per host URI)."""
 
     def __init__(
-        self, scope: Construct, id: str, *, spec: ClusterSpec, drive_dir: str | Expression = DEFAULT_DRIVE_DIR
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: ClusterSpec,
+        drive_dir: str | Expression = DEFAULT_DRIVE_DIR,
+        prevent_destroy: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.libvirt: dict[str, LibvirtProvider] = {}
@@ -47,6 +53,7 @@ class ClusterUnits(Construct):
                 drive_provider=self.drive_provider,
                 drive_dir=drive_dir,
                 variables=variables,
+                prevent_destroy=prevent_destroy,
             )
             for unit in spec.units
         }
@@ -55,7 +62,7 @@ class ClusterUnits(Construct):
 class ClusterHaSettings(Construct):
     """Day-2 FGCP settings of every unit, each through its own fortios provider alias."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec) -> None:
+    def __init__(self, scope: Construct, id: str, *, spec: ClusterSpec, prevent_destroy: bool = True) -> None:
         super().__init__(scope, id)
         variables = SecretVariables.of(scope)
         TerraformVariable(
@@ -67,7 +74,13 @@ class ClusterHaSettings(Construct):
         )
         self.units = {
             unit.name: HaSettings(
-                self, unit.name, spec=spec, unit=unit, insecure=var_ref(INSECURE_VARIABLE), variables=variables
+                self,
+                unit.name,
+                spec=spec,
+                unit=unit,
+                insecure=var_ref(INSECURE_VARIABLE),
+                variables=variables,
+                prevent_destroy=prevent_destroy,
             )
             for unit in spec.units
         }

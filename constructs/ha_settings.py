@@ -40,6 +40,7 @@ class HaSettings(Construct):
         unit: Unit,
         insecure: Expression,
         variables: secret_inputs.SecretVariables,
+        prevent_destroy: bool = True,
     ) -> None:
         super().__init__(scope, id)
         token = secret_inputs.api_key(variables, spec)
@@ -82,6 +83,8 @@ class HaSettings(Construct):
                 ),
             ),
         )
+        if prevent_destroy:  # destroying fortios_system_ha clears the live cluster's HA settings (docs/stacks.md)
+            self.ha.add_override("lifecycle.prevent_destroy", True)
         self.hostname = FortiosSystemGlobal(self, "global", provider=self.provider, hostname=unit.name)
         self.mgmt_interface = FortiosSystemInterface(
             self,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fgtha.cli import err_console, report_spec_error
 from fgtha.commands.spec import check_specs
-from fgtha.project import CONFIG_FILE, ProjectConfig, find_root, load_config, spec_files, spec_patterns
+from fgtha.project import CONFIG_FILE, ProjectConfig, allow_destroy, find_root, load_config, spec_files, spec_patterns
 from fgtha.spec.model import ClusterSpec
 from fgtha.spec.problems import SpecError
 from fgtha_constructs.cdk import App
@@ -39,7 +39,7 @@ def private_folder(path: Path) -> Path:
 
 def build(app: App, specs: dict[str, ClusterSpec], config: ProjectConfig) -> dict[str, ClusterStacks]:
     """Add every cluster's stacks to ``app``, with the site's state backend."""
-    options = StackOptions(state=config.state)
+    options = StackOptions(state=config.state, allow_destroy=allow_destroy(config))
     return {path: add_cluster(app, spec, options) for path, spec in specs.items()}
 
 

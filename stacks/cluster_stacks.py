@@ -32,10 +32,13 @@ class StackOptions:
     ``state`` is the site's backend (``context.fgtha.state``; default: local files in ``.fgtha/state/``),
     one state per stack (:mod:`fgtha_stacks.backends`).
     ``netns`` makes every host-network stack act inside that network namespace.
+    ``allow_destroy`` lifts ``prevent_destroy`` from the units' boot volumes and the day-2 HA settings
+    (``context.fgtha.allow_destroy`` or ``FGTHA_ALLOW_DESTROY=1``).
     """
 
     state: State = State()
     netns: str | None = None
+    allow_destroy: bool = False
     drive_dir: str | Expression = DEFAULT_DRIVE_DIR
 
 
@@ -71,7 +74,9 @@ class UnitsStack(ClusterStack):
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
         super().__init__(scope, name, options)
-        self.units = ClusterUnits(self, "units", spec=spec, drive_dir=options.drive_dir)
+        self.units = ClusterUnits(
+            self, "units", spec=spec, drive_dir=options.drive_dir, prevent_destroy=not options.allow_destroy
+        )
 
 
 class HaStack(ClusterStack):
@@ -79,7 +84,7 @@ class HaStack(ClusterStack):
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, options: StackOptions) -> None:
         super().__init__(scope, name, options)
-        self.ha = ClusterHaSettings(self, "ha", spec=spec)
+        self.ha = ClusterHaSettings(self, "ha", spec=spec, prevent_destroy=not options.allow_destroy)
 
 
 @dataclass

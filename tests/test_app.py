@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import yaml
 from conftest import EXAMPLES, REPO
 from test_model_rules import BROADCAST, UNICAST, mutate
 
-PYTHON = REPO / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # this virtualenv: the cdktf one, or the cdktn one (make test-cdktn)
 CDKTF = REPO / "node_modules" / ".bin" / "cdktf"
 ENV = {
     **{k: v for k, v in os.environ.items() if k not in ("FGTHA_SPECS", "CDKTF_OUTDIR", "FORCE_COLOR")},
@@ -209,3 +210,32 @@ def test_cdktf_synth_runs_the_same_app_and_shows_the_same_problem_lines(tmp_path
     assert "Traceback" not in out
     for line in _validate_lines(bad, "clusters/a.yaml"):
         assert line.strip() in out
+
+
+def _protected(site: Path) -> dict[str, list[str]]:
+    """Per stack, the resources that carry ``lifecycle.prevent_destroy``."""
+    return {
+        name: sorted(
+            f"{rtype}.{rid}"
+            for rtype, items in stack.get("resource", {}).items()
+            for rid, body in items.items()
+            if body.get("lifecycle", {}).get("prevent_destroy") is True
+        )
+        for name, stack in stacks(site).items()
+    }
+
+
+def test_boot_volumes_and_ha_settings_refuse_destroy_unless_allowed_explicitly(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", specs={"a": mutate(UNICAST, {})})
+    assert synth(site).returncode == 0
+    protected = _protected(site)
+    assert [r.split(".")[0] for r in protected["fgt-ha-units"]] == ["libvirt_volume", "libvirt_volume"]
+    assert all("_boot_" in r for r in protected["fgt-ha-units"])
+    assert [r.split(".")[0] for r in protected["fgt-ha-ha"]] == ["fortios_system_ha", "fortios_system_ha"]
+    assert protected["fgt-ha-network-kvm1"] == []
+    shutil.rmtree(site / "cdktf.out")
+    assert synth(site, FGTHA_ALLOW_DESTROY="1").returncode == 0
+    assert not any(_protected(site).values())
+    allowed = make_site(tmp_path / "allowed", {"allow_destroy": True}, specs={"a": mutate(UNICAST, {})})
+    assert synth(allowed).returncode == 0
+    assert not any(_protected(allowed).values())

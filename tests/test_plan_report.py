@@ -85,3 +85,39 @@ def test_the_command_names_stacks_after_files_and_refuses_a_non_plan(real_plan: 
     (tmp_path / "bad.json").write_text("{not json")
     done = subprocess.run([str(FGTHA), "plan-report", "bad.json"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 2 and "bad.json: not JSON" in done.stderr
+
+
+def _replace(rtype: str, address: str, name: str, path: str) -> dict[str, Any]:
+    """One resource change as `terraform show -json` writes a replacement (libvirt cannot be installed here)."""
+    values = {"name": name, "id": "x"}
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": rtype,
+        "change": {
+            "actions": ["delete", "create"],
+            "before": values,
+            "after": {"name": name},
+            "replace_paths": [[path]],
+        },
+    }
+
+
+def test_a_replaced_domain_or_disk_is_called_out_as_a_unit_reboot() -> None:
+    plan = {
+        "format_version": "1.2",
+        "resource_changes": [
+            _replace("libvirt_domain", "libvirt_domain.units_fgt-a_domain_1", "fgt-a", "devices"),
+            _replace("libvirt_volume", "libvirt_volume.units_fgt-b_config_volume_2", "fgt-b-config-2.iso", "create"),
+            _replace("libvirt_volume", "libvirt_volume.units_fgt-b_boot_3", "fgt-b-boot.qcow2", "backing_store"),
+            _replace("terraform_data", "terraform_data.other", "fgt-c", "input"),
+        ],
+    }
+    report = render_report({"fgt-ha-units": plan})
+    assert "> **Unit reboots**" in report and "boots from its config drive" in report
+    assert "> - unit `fgt-a`: `libvirt_domain.units_fgt-a_domain_1`" in report
+    assert (
+        "> - unit `fgt-b`: `libvirt_volume.units_fgt-b_config_volume_2`, `libvirt_volume.units_fgt-b_boot_3`" in report
+    )
+    assert "unit `fgt-c`" not in report
+    assert "Unit reboots" not in render_report({"x": {**plan, "resource_changes": plan["resource_changes"][3:]}})

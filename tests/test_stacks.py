@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,7 @@ def test_main_synthesizes_the_example_and_no_secret_reaches_cdktf_out(tmp_path: 
     shutil.copy(REPO / "cdktf.json", tmp_path / "cdktf.json")
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     env = {**os.environ, **SECRET_VALUES, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    subprocess.run([str(REPO / ".venv/bin/python"), "main.py"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "main.py"], cwd=tmp_path, env=env, check=True, capture_output=True)
     files = [p for p in (tmp_path / "cdktf.out").rglob("*") if p.is_file()]
     assert {p.parent.name for p in files if p.name == "cdk.tf.json"} == {
         "fgt-ha-network-kvm1",

@@ -50,12 +50,6 @@ def _prompted() -> SiteOptions:
     return SiteOptions(shape=base.shape, name=name, group_id=int(group), hosts=hosts, mgmt_ips=ips, gateway=gateway)
 
 
-def _runtime() -> str:
-    from fgtha_constructs.cdk import RUNTIME
-
-    return RUNTIME
-
-
 def init(args: argparse.Namespace) -> int:
     """Check DIR, choose the starting spec, check it, then write every file."""
     folder: Path = args.dir
@@ -64,8 +58,7 @@ def init(args: argparse.Namespace) -> int:
     if folder.is_dir() and any(folder.iterdir()) and not args.force:
         raise SpecError([Problem("DIR", f"{folder} is not empty: choose an empty folder, or pass --force")])
     interactive = args.shape is None and sys.stdin.isatty() and sys.stdout.isatty()
-    chosen = _prompted() if interactive else SiteOptions(shape=args.shape or "unicast")
-    options = SiteOptions(**{**chosen.__dict__, "runtime": _runtime()})
+    options = _prompted() if interactive else SiteOptions(shape=args.shape or "unicast")
     resolved = options.resolved()
     spec_path = f"clusters/{resolved.name}.yaml"
     parse_spec(site_files(folder.resolve().name, options)[spec_path], source=spec_path)  # refuses bad answers

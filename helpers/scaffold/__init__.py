@@ -2,7 +2,7 @@
 
 A site: ``cdktf.json`` with ``context.fgtha``, a three-line ``main.py``, ``clusters/<name>.yaml`` (a commented
 starting spec of one of the two shipped shapes), ``requirements.txt`` (the product pinned), ``package.json``
-(the CDK CLI pinned), ``Makefile``, ``.gitignore``, ``README.md`` and two CI workflows (plan on pull request,
+(cdktf-cli pinned), ``Makefile``, ``.gitignore``, ``README.md`` and two CI workflows (plan on pull request,
 deploy on merge with approval).
 """
 
@@ -21,8 +21,9 @@ from ..atomicfile import atomic_write
 
 Shape = Literal["unicast", "broadcast"]
 PRODUCT = "fgt-kvm-ha"
-#: The CDK CLI each runtime needs: npm package, its version, and its command.
-CLI = {"cdktf": ("cdktf-cli", "0.21.0", "cdktf"), "cdktn": ("cdktn-cli", "0.24.0", "cdktn")}
+#: The CDK command line a site pins (npm). cdktf-cli 0.21 drives apps on either runtime (cdktf or cdktn); the
+#: cdktn-cli 0.24.0 does not start on Node.js 20 (measured: ``util.markAsUncloneable is not a function``).
+CLI_PACKAGE, CLI_VERSION = "cdktf-cli", "0.21.0"
 _STATIC = {"main.py": "main.py", "gitignore": ".gitignore", "Makefile": "Makefile"}
 _WORKFLOWS = ("plan.yml", "deploy.yml")
 
@@ -37,7 +38,6 @@ class SiteOptions:
     hosts: tuple[str, ...] = ()
     mgmt_ips: tuple[str, str] = ("", "")
     gateway: str = "192.0.2.1"
-    runtime: str = "cdktf"
 
     def resolved(self) -> SiteOptions:
         """Empty fields filled with the shape's example values."""
@@ -51,7 +51,6 @@ class SiteOptions:
             if all(self.mgmt_ips)
             else (("192.0.2.11/24", "192.0.2.12/24") if unicast else ("192.0.2.21/24", "192.0.2.22/24")),
             gateway=self.gateway,
-            runtime=self.runtime,
         )
 
 
@@ -81,7 +80,6 @@ def site_files(site: str, options: SiteOptions) -> dict[str, str]:
     """Every file of the site, by path relative to its folder."""
     o = options.resolved()
     spec_path = f"clusters/{o.name}.yaml"
-    cli_package, cli_version, cli = CLI[o.runtime]
     values = {
         "site": site,
         "shape": o.shape,
@@ -94,9 +92,8 @@ def site_files(site: str, options: SiteOptions) -> dict[str, str]:
         "spec_path": spec_path,
         "product": PRODUCT,
         "version": product_version(),
-        "cli_package": cli_package,
-        "cli_version": cli_version,
-        "cli": cli,
+        "cli_package": CLI_PACKAGE,
+        "cli_version": CLI_VERSION,
     }
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)  # noqa: S701 - not HTML
 

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 HOST_NETWORK_TYPES = frozenset({"kvmhost_bridge"})  # resources that change a KVM host's network
+#: Resources whose replacement restarts a unit: it boots again, from its (possibly new) config drive.
+UNIT_REBOOT_TYPES = frozenset({"libvirt_domain", "libvirt_volume"})
+#: Volume names end with these after the unit's name (``<unit>-boot.qcow2``; fgtha_constructs.fortigate_vm).
+_VOLUME_SUFFIXES = ("-boot.qcow2", "-log.qcow2", "-config-2.iso")
 SENSITIVE = "(sensitive)"
 UNKNOWN = "(known after apply)"
 _VALUE_WIDTH = 60
@@ -31,6 +35,15 @@ class Change:
     kind: str  # create | update | replace | delete
     attributes: tuple[tuple[str, str, str], ...]  # (name, before, after), already masked
     reason: str = ""
+    name: str = ""  # the resource's ``name`` attribute (before, else after), when it has one
+
+
+def unit_of(change: Change) -> str:
+    """The unit a libvirt domain or volume belongs to: the domain's name, a volume's name without its suffix."""
+    for suffix in _VOLUME_SUFFIXES:
+        if change.name.endswith(suffix):
+            return change.name.removesuffix(suffix)
+    return change.name or change.address
 
 
 def _kind(actions: list[str]) -> str | None:
@@ -130,7 +143,9 @@ def changes(plan: Mapping[str, Any]) -> list[Change]:
         if kind == "replace":
             paths = rc["change"].get("replace_paths") or []
             reason = ", ".join(".".join(str(s) for s in p) for p in paths) or rc.get("action_reason", "")
-        out.append(Change(rc["address"], rc["type"], kind, tuple(_attributes(rc["change"], secrets)), reason))
+        sides = [rc["change"].get(side) or {} for side in ("before", "after")]
+        name = next((str(v["name"]) for v in sides if isinstance(v, Mapping) and isinstance(v.get("name"), str)), "")
+        out.append(Change(rc["address"], rc["type"], kind, tuple(_attributes(rc["change"], secrets)), reason, name))
     return out
 
 
@@ -153,6 +168,19 @@ def stack_section(name: str, plan: Mapping[str, Any]) -> str:
         return "\n".join(lines)
     replaced = [c for c in found if c.kind == "replace"]
     host = [c for c in found if c.type in HOST_NETWORK_TYPES]
+    reboots: dict[str, list[Change]] = {}
+    for c in replaced:
+        if c.type in UNIT_REBOOT_TYPES:
+            reboots.setdefault(unit_of(c), []).append(c)
+    if reboots:
+        lines.append(
+            "> **Unit reboots** (its domain or a disk is replaced: the unit restarts and boots from its config drive,"
+            " with the day-0 configuration written now):"
+        )
+        lines += [
+            f"> - unit `{unit}`: " + ", ".join(f"`{c.address}`" for c in changed) for unit, changed in reboots.items()
+        ]
+        lines.append("")
     if replaced:
         lines.append("> **Replacements** (destroyed and created again):")
         lines += [f"> - `{c.address}`" + (f" because of `{c.reason}`" if c.reason else "") for c in replaced]
