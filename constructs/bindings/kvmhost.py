@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
 from .expression import Expression
 
 
 class KvmhostProvider(Provider):
-    """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace."""
+    """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace, ``ssh`` on a remote host.
+
+    ``ssh`` is the provider's ``ssh`` block: ``host`` and optionally ``user``, ``port``,
+    ``keyfile``, ``known_hosts``, ``no_verify``, ``confirm_timeout``.
+    """
 
     TYPE = "kvmhost"
     SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
     VERSION = "~> 0.1"
 
-    def __init__(self, scope: Construct, id: str, *, alias: str | None = None, netns: str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: str | None = None,
+        netns: str | None = None,
+        ssh: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(scope, id, alias=alias, attributes=keyword_attributes(locals()))
 
 
