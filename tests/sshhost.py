@@ -58,16 +58,23 @@ class SshHost:
         """The kvmhost provider's ``ssh`` block for this host."""
         return self.reach.provider_block()
 
-    def kill_sessions(self) -> None:
-        """Kill every process of the host except sshd itself (cuts open SSH sessions, and what they started)."""
+    def cut_connections(self) -> None:
+        """Kill the sshd of every open connection, as a dropped network would; what the sessions started lives on."""
         for pid in _pids(self.netns):
-            if pid != self.sshd.pid:
+            if pid != self.sshd.pid and _comm(pid) == "sshd":
                 _kill(pid)
 
 
 def _pids(netns: str) -> list[int]:
     out = subprocess.run(["ip", "netns", "pids", netns], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _kill(pid: int) -> None:
