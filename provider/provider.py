@@ -63,9 +63,6 @@ class KvmhostProvider(Provider):
         self.remote: RemoteHost | None = None
         atexit.register(self.close)
 
-    def close(self) -> None:
-        """Release what the provider holds (nothing yet for a local host) before the process ends."""
-
     def get_model_prefix(self) -> str:
         return "kvmhost_"
 
