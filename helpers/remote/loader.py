@@ -57,8 +57,8 @@ def main():
         with open(temporary, "wb") as f:
             f.write(out.getvalue())
         os.replace(temporary, compiled)
-        for old in os.listdir(cache):  # one bundle kept: the one this controller ships
-            if old.startswith("bundle-") and os.path.join(cache, old) != compiled:
+        for old in os.listdir(cache):  # bundles of other versions of the project go
+            if old.startswith("bundle-") and not old.startswith("bundle-%s-" % sha):
                 try:
                     os.unlink(os.path.join(cache, old))
                 except OSError:
