@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fgtha.bridge import BridgeConfig, bridges_for_host
 from fgtha.spec.model import ClusterSpec, Host
 
-from .bindings.kvmhost import KvmhostBridge, KvmhostProvider
+from .bindings.kvmhost import KvmhostBridge, KvmhostProvider, KvmhostSsh
 from .cdk import Construct
 
 
@@ -33,7 +33,7 @@ class HostNetwork(Construct):
             "kvmhost",
             alias=f"host_{host.name}",
             netns=netns,
-            ssh=reach.provider_block() if reach is not None else None,
+            ssh=KvmhostSsh(**reach.provider_block()) if reach is not None else None,
         )
         self.bridges = {
             cfg.name: HostBridge(self, cfg.name, config=cfg, provider=self.provider)

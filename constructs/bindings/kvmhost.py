@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
 from .expression import Expression
 
 
+@dataclass(frozen=True)
+class KvmhostSsh:
+    """The provider's ``ssh`` block: the KVM host reached over SSH (libvirt's qemu+ssh URI parts)."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    keyfile: str | None = None
+    known_hosts: str | None = None
+    no_verify: bool | None = None
+    confirm_timeout: float | None = None
+
+
 class KvmhostProvider(Provider):
     """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace, ``ssh`` on a remote host.
 
-    ``ssh`` is the provider's ``ssh`` block: ``host`` and optionally ``user``, ``port``,
-    ``keyfile``, ``known_hosts``, ``no_verify``, ``confirm_timeout``.
+    ``ssh`` is the provider's ``ssh`` block (:class:`KvmhostSsh`).
     """
 
     TYPE = "kvmhost"
@@ -27,7 +39,7 @@ class KvmhostProvider(Provider):
         *,
         alias: str | None = None,
         netns: str | None = None,
-        ssh: dict[str, Any] | None = None,
+        ssh: KvmhostSsh | None = None,
     ) -> None:
         super().__init__(scope, id, alias=alias, attributes=keyword_attributes(locals()))
 
