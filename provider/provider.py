@@ -90,8 +90,10 @@ class KvmhostProvider(Provider):
             )
         ssh = config.get("ssh")
         if ssh and netns:
-            diags.add_error(
-                "kvmhost: ssh: give ssh or netns, not both", "A namespace is on this machine.", path=["ssh"]
+            diags.add_warning(
+                "kvmhost: netns wins over ssh",
+                f"The provider acts inside the namespace {netns!r} of this machine; the ssh block is not used (tests).",
+                path=["netns"],
             )
         port = (ssh or {}).get("port")
         if isinstance(port, (int, float)) and not (1 <= port <= 65535 and port == int(port)):
@@ -108,7 +110,8 @@ class KvmhostProvider(Provider):
             )
             return
         self.netns = netns or None
-        self.use_remote(SshReach.from_block(ssh) if ssh else None, float((ssh or {}).get("confirm_timeout") or 60))
+        reach = SshReach.from_block(ssh) if ssh and not netns else None
+        self.use_remote(reach, float((ssh or {}).get("confirm_timeout") or 60))
 
     def use_remote(self, reach: SshReach | None, confirm_timeout: float) -> None:
         """Act on the host ``reach`` names (None: this machine); one session per host, kept while it stays the same."""
