@@ -24,6 +24,9 @@ SHIPPED = (
     "remote/server.py",
     "remote/confirm.py",
     "remote/operations.py",
+    "remote/hostcheck_ops.py",
+    "hostcheck/__init__.py",
+    "hostcheck/check.py",
 )
 #: Third-party packages shipped whole (pure Python); PyYAML's C extension is left out, it falls back by itself.
 THIRD_PARTY = ("pyroute2", "yaml")
