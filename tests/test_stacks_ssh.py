@@ -66,6 +66,10 @@ def test_one_cdktf_deploy_makes_each_hosts_bridges_on_that_host(tmp_path: Path) 
             "CI": "1",
             "FORCE_COLOR": "0",
         }
+        subprocess.run([str(VENV_BIN / "python"), "app.py"], cwd=tmp_path, env=env, check=True, capture_output=True)
+        stacks = [f"cdktf.out/stacks/{s}" for s in STACKS]  # only these: the others need registries tests never reach
+        lock = [str(VENV_BIN / "fgtha"), "provider", "lock", "--mirror", str(tmp_path / "mirror"), *stacks]
+        subprocess.run(lock, cwd=tmp_path, env=env, check=True, capture_output=True)
         cdktf(tmp_path, env, "deploy", "--auto-approve")
         for host in (kvm1, kvm2):
             found = masters(host)
@@ -73,6 +77,14 @@ def test_one_cdktf_deploy_makes_each_hosts_bridges_on_that_host(tmp_path: Path) 
         here = {line.split(":")[1].strip() for line in ip("-o", "link").stdout.splitlines()}
         assert not here & set(BRIDGES), "nothing on the machine that runs cdktf"
         assert "No changes" in cdktf(tmp_path, env, "diff")
-        cdktf(tmp_path, env, "destroy", "--auto-approve")
+        for stack in STACKS:  # each host stack on its own (cdktf destroy would want the units stack too)
+            done = subprocess.run(
+                [str(VENV_BIN / "fgtha-terraform"), f"-chdir=cdktf.out/stacks/{stack}", "destroy", "-auto-approve"],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         for host in (kvm1, kvm2):
             assert not set(masters(host)) & set(BRIDGES)
