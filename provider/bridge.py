@@ -21,6 +21,7 @@ from .base import CANCEL, AttributeProblem, KvmhostResource, all_known, guarded,
 
 if TYPE_CHECKING:
     from fgtha.bridge import BridgeState, HostNetwork
+    from fgtha.remote.host import RemoteHost
 
 #: The attributes that are fields of the helper's BridgeConfig.
 CONFIG_FIELDS = tuple(f.name for f in fields(BridgeConfig))
@@ -49,7 +50,7 @@ class BridgeResource(KvmhostResource):
     @classmethod
     def get_schema(cls) -> Schema:
         return Schema(
-            version=1,
+            version=2,
             attributes=[
                 Attribute("id", String(), description="The bridge name.", computed=True),
                 Attribute(
@@ -89,6 +90,13 @@ class BridgeResource(KvmhostResource):
                     computed=True,
                 ),
                 Attribute("mac", String(), description="The bridge's MAC address.", computed=True),
+                Attribute(
+                    "host_identity",
+                    String(),
+                    description="The machine the bridge is on (hostname and /etc/machine-id), recorded on first contact;"
+                    " a later run that reaches another machine stops before changing anything.",
+                    computed=True,
+                ),
             ],
         )
 
@@ -111,8 +119,11 @@ class BridgeResource(KvmhostResource):
             migrate_addresses=bool(state.get("migrate_addresses")),
         )
 
-    def host(self) -> HostNetwork:
-        """The host (or namespace) this provider manages; its applies stop and roll back when CANCEL says so."""
+    def host(self) -> HostNetwork | RemoteHost:
+        """Where this provider acts: its SSH host, or this machine (or namespace), whose applies stop and roll back
+        when CANCEL says so."""
+        if self.provider.remote is not None:
+            return self.provider.remote  # type: ignore[no-any-return]
         from fgtha.bridge import HostNetwork
 
         netns = self.provider.netns
@@ -120,8 +131,20 @@ class BridgeResource(KvmhostResource):
             netns, label=f"netns {netns}" if netns else "this host", notify=log.warning, stop=CANCEL.reason
         )
 
+    def same_host(self, recorded: str | None) -> str:
+        """The identity of the machine the provider reaches; AttributeProblem when the state recorded another one."""
+        found: str = self.provider.identity()
+        if recorded and recorded != found:
+            raise AttributeProblem(
+                "host_identity",
+                f"this bridge belongs to {recorded}, but {self.provider.where()} reached {found}. The stack points at "
+                "another machine (a re-used address, the wrong runner, a local stack run elsewhere); nothing was "
+                "changed. Fix the host's uri or ssh block, or remove the resource from this state.",
+            )
+        return found
+
     @contextmanager
-    def changing(self, ctx: Any) -> Iterator[HostNetwork]:
+    def changing(self, ctx: Any) -> Iterator[HostNetwork | RemoteHost]:
         """One host change: counted as in flight (the process ends only after it), one at a time in this process.
 
         When the lock's holder before us was killed mid-apply, its changes are
@@ -129,8 +152,9 @@ class BridgeResource(KvmhostResource):
         """
         with CANCEL.operation(), _apply_lock, self.host() as net:
             yield net
-        if net.recovered:
-            ctx.diagnostics.add_warning(f"{ctx.type_name}: an earlier apply was interrupted", net.recovered)
+        recovered = getattr(net, "recovered", None)
+        if recovered:
+            ctx.diagnostics.add_warning(f"{ctx.type_name}: an earlier apply was interrupted", recovered)
 
     # ---- plan ---------------------------------------------------------------------------------------------------
     @guarded("plan", keep=1)
@@ -144,16 +168,24 @@ class BridgeResource(KvmhostResource):
         found = config_problems(planned)
         if found:
             raise found[0]
+        planned["host_identity"] = self.same_host(prior.get("host_identity") if prior else None)
         if all_known(planned[k] for k in ("name", "uplink", "promiscuous", "stp", "migrate_addresses")):
             with self.host() as net:
-                net.plan(
-                    [self.desired(planned)]
-                )  # raises BridgeError for what only the host can tell (uplink missing ...)
+                plan = net.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell
+                existing = net.read(planned["name"]) if prior is None else None
+            if existing is not None:
+                ctx.diagnostics.add_warning(
+                    f"{ctx.type_name}: bridge {planned['name']} already exists on {planned['host_identity']}",
+                    f"This stack adopts the existing bridge (made by hand or by `fgtha host apply`) and manages it "
+                    f"from now on; changes to it: {'; '.join(map(str, plan)) or 'none'}.",
+                    path=["name"],
+                )
         return planned
 
     # ---- lifecycle ----------------------------------------------------------------------------------------------
     def apply(self, ctx: Any, planned: State) -> State:
         """Bring the host to ``planned``; the state after it (computed values read back)."""
+        self.same_host(planned.get("host_identity"))
         with self.changing(ctx) as net:
             plan = net.apply([self.desired(planned)])
             if not plan.empty:
@@ -165,6 +197,7 @@ class BridgeResource(KvmhostResource):
         if is_unknown(state["mtu"]):
             state["mtu"] = real.mtu
         state["mac"] = real.mac
+        state["host_identity"] = self.same_host(planned.get("host_identity"))
         return self.complete(state)
 
     @guarded("create", keep=None)
@@ -177,15 +210,17 @@ class BridgeResource(KvmhostResource):
 
     @guarded("read", keep=0)
     def read(self, ctx: ReadContext, current: State) -> State | None:
+        identity = self.same_host(current.get("host_identity"))
         with self.host() as net:
             real = net.read(current["name"])
         if real is None:
             log.info("bridge %s: gone from the host", current["name"])
             return None
-        return self.observed(current, real)
+        return self.observed({**current, "host_identity": identity}, real)
 
     @guarded("delete", keep=0)
     def delete(self, ctx: DeleteContext, current: State) -> None:
+        self.same_host(current.get("host_identity"))
         with self.changing(ctx) as net:
             plan = net.apply([], absent=[current["name"]])
         log.info("bridge %s: removed (%s)", current["name"], plan)
@@ -196,11 +231,12 @@ class BridgeResource(KvmhostResource):
         problem = ifname_problem(id)
         if problem:
             raise AttributeProblem("name", problem)
+        identity = self.same_host(None)
         with self.host() as net:
             real = net.read(id)
         if real is None:
-            raise AttributeProblem("name", f"no bridge named {id!r} on the host")
-        return self.observed({"id": id, "name": id, "migrate_addresses": False}, real)
+            raise AttributeProblem("name", f"no bridge named {id!r} on {identity}")
+        return self.observed({"id": id, "name": id, "migrate_addresses": False, "host_identity": identity}, real)
 
     def observed(self, known: State, real: BridgeState) -> State:
         """The state Terraform should see: what the host really has, plus the intent only the state holds."""
@@ -214,6 +250,7 @@ class BridgeResource(KvmhostResource):
                 "mtu": real.mtu,
                 "migrate_addresses": bool(known.get("migrate_addresses")),
                 "mac": real.mac,
+                "host_identity": known.get("host_identity"),
             }
         )
 

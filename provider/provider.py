@@ -1,30 +1,67 @@
-"""The kvmhost provider: its configuration (``netns``, ``ssh``) and its resources."""
+"""The kvmhost provider: its configuration (``netns``, the ``ssh`` block) and its resources."""
 
 from __future__ import annotations
 
-from typing import Any
+import atexit
+from typing import TYPE_CHECKING, Any
 
 from tf.iface import Config, DataSource, Provider, Resource
-from tf.schema import Attribute, Schema
-from tf.types import String
+from tf.schema import Attribute, Block, NestedBlock, NestMode, Schema
+from tf.types import Bool, Number, String
 from tf.utils import Diagnostics
 
 from fgtha.bridge import netns_exists
+from fgtha.remote.identity import describe, machine_identity
+from fgtha.spec.reach import SshReach
 
 from . import SOURCE_ADDRESS
 from .base import is_unknown
 from .bridge import BridgeResource
 from .config_drive import ConfigDriveResource
 
+if TYPE_CHECKING:
+    from fgtha.remote.host import RemoteHost
+
+#: The ``ssh`` block's attributes: libvirt's qemu+ssh URI parts, and how long an unconfirmed change waits.
+SSH_ATTRIBUTES = [
+    Attribute("host", String(), description="The KVM host's address or ~/.ssh/config name.", required=True),
+    Attribute("user", String(), description="The SSH user (root, or one allowed `sudo -n`).", optional=True),
+    Attribute("port", Number(), description="The SSH port (default 22).", optional=True),
+    Attribute("keyfile", String(), description="Private key file (libvirt's keyfile=).", optional=True),
+    Attribute("known_hosts", String(), description="known_hosts file (libvirt's known_hosts=).", optional=True),
+    Attribute("no_verify", Bool(), description="Do not check the host key (libvirt's no_verify=1).", optional=True),
+    Attribute(
+        "confirm_timeout",
+        Number(),
+        description="Seconds the host waits for the confirmation of a change before it rolls back (default 60).",
+        optional=True,
+    ),
+]
+
+
+class SingleBlock(NestedBlock):
+    """A nested block given at most once (``ssh { ... }``); provider configuration is only read, never stored."""
+
+    def __init__(self, type_name: str, attributes: list[Attribute]) -> None:
+        super().__init__(type_name, NestMode.Single, Block(attributes=attributes))
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+    def decode(self, value: Any) -> Any:
+        return value
+
+    def semantically_equal(self, a_decoded: Any, b_decoded: Any) -> bool:
+        return bool(a_decoded == b_decoded)
+
 
 class KvmhostProvider(Provider):
-    """Manages a KVM host's bridges and config drives, on this machine or inside one named network namespace."""
+    """Manages a KVM host's bridges and config drives: this machine, one named network namespace, or a host over SSH."""
 
     def __init__(self) -> None:
         self.netns: str | None = None
-
-    def close(self) -> None:
-        """Release what the provider holds (nothing yet for a local host) before the process ends."""
+        self.remote: RemoteHost | None = None
+        atexit.register(self.close)
 
     def get_model_prefix(self) -> str:
         return "kvmhost_"
@@ -41,31 +78,31 @@ class KvmhostProvider(Provider):
                     description="Act inside this named network namespace instead of the host's.",
                     optional=True,
                 ),
-                Attribute(
-                    "ssh", String(), description="Run on a remote host over SSH (not implemented yet).", optional=True
-                ),
-            ]
+            ],
+            block_types=[SingleBlock("ssh", SSH_ATTRIBUTES)],
         )
 
     def validate_config(self, diags: Diagnostics, config: Config) -> None:
-        if config.get("ssh") is not None:
-            diags.add_error(
-                "kvmhost: ssh: the remote transport is not implemented yet",
-                "Run Terraform on the KVM host itself (leave ssh unset), or use `fgtha host apply` there.",
-                path=["ssh"],
-            )
         netns = config.get("netns")
         if isinstance(netns, str) and (not netns or "/" in netns):
             diags.add_error(
                 "kvmhost: netns: not a namespace name", f"{netns!r} is not a valid namespace name.", path=["netns"]
             )
+        ssh = config.get("ssh")
+        if ssh and netns:
+            diags.add_warning(
+                "kvmhost: netns wins over ssh",
+                f"The provider acts inside the namespace {netns!r} of this machine; the ssh block is not used (tests).",
+                path=["netns"],
+            )
+        port = (ssh or {}).get("port")
+        if isinstance(port, (int, float)) and not (1 <= port <= 65535 and port == int(port)):
+            diags.add_error("kvmhost: ssh.port: not a port", f"{port} is not from 1 to 65535.", path=["ssh", "port"])
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
-        netns = config.get("netns")
-        if is_unknown(netns):
-            diags.add_error(
-                "kvmhost: netns: must be known before apply", "Use a literal namespace name.", path=["netns"]
-            )
+        netns, ssh = config.get("netns"), config.get("ssh")
+        if is_unknown(netns) or is_unknown(ssh) or any(is_unknown(v) for v in (ssh or {}).values()):
+            diags.add_error("kvmhost: netns and ssh must be known before apply", "Use literal values.", path=["ssh"])
             return
         if netns and not netns_exists(netns):
             diags.add_error(
@@ -73,6 +110,35 @@ class KvmhostProvider(Provider):
             )
             return
         self.netns = netns or None
+        reach = SshReach.from_block(ssh) if ssh and not netns else None
+        self.use_remote(reach, float((ssh or {}).get("confirm_timeout") or 60))
+
+    def use_remote(self, reach: SshReach | None, confirm_timeout: float) -> None:
+        """Act on the host ``reach`` names (None: this machine); one session per host, kept while it stays the same."""
+        if self.remote is not None and (reach is None or self.remote.reach != reach):
+            self.close()
+        if reach is not None and self.remote is None:
+            from fgtha.remote.host import RemoteHost
+
+            self.remote = RemoteHost(reach, f"host {reach.host} ({reach})")
+        if self.remote is not None:
+            self.remote.confirm_timeout = confirm_timeout
+
+    def identity(self) -> str:
+        """The machine this provider acts on, as one line (hostname, machine-id, namespace)."""
+        return self.remote.identity() if self.remote is not None else describe(machine_identity(self.netns))
+
+    def where(self) -> str:
+        """How this provider reaches its host, for messages."""
+        if self.remote is not None:
+            return str(self.remote.reach)
+        return f"network namespace {self.netns} on this machine" if self.netns else "this machine"
+
+    def close(self) -> None:
+        """End the SSH session, if there is one."""
+        if self.remote is not None:
+            self.remote.close()
+            self.remote = None
 
     def get_data_sources(self) -> list[type[DataSource]]:
         return []

@@ -13,6 +13,7 @@ The longest file name made from these names is the local state's lock file
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fgtha.project import State
@@ -31,15 +32,24 @@ class StackOptions:
 
     ``state`` is the site's backend (``context.fgtha.state``; default: local files in ``.fgtha/state/``),
     one state per stack (:mod:`fgtha_stacks.backends`).
-    ``netns`` makes every host-network stack act inside that network namespace.
+    Each host-network stack reaches its host as the spec says (``hosts[].uri``).
+    ``netns`` (tests) makes the stacks act inside network namespaces of this
+    machine instead: one name for every host, or a mapping from host name to
+    namespace (hosts not in it keep their reach).
     ``allow_destroy`` lifts ``prevent_destroy`` from the units' boot volumes and the day-2 HA settings
     (``context.fgtha.allow_destroy`` or ``FGTHA_ALLOW_DESTROY=1``).
     """
 
     state: State = State()
-    netns: str | None = None
+    netns: str | Mapping[str, str] | None = None
     allow_destroy: bool = False
     drive_dir: str | Expression = DEFAULT_DRIVE_DIR
+
+    def netns_of(self, host: str) -> str | None:
+        """The namespace the stack of ``host`` acts in, or None when it reaches the host as the spec says."""
+        if isinstance(self.netns, Mapping):
+            return self.netns.get(host)
+        return self.netns
 
 
 class ClusterStack(TerraformStack):
@@ -66,7 +76,7 @@ class HostNetworkStack(ClusterStack):
 
     def __init__(self, scope: Construct, name: str, *, spec: ClusterSpec, host: Host, options: StackOptions) -> None:
         super().__init__(scope, name, options)
-        self.network = HostNetwork(self, "network", spec=spec, host=host, netns=options.netns)
+        self.network = HostNetwork(self, "network", spec=spec, host=host, netns=options.netns_of(host.name))
 
 
 class UnitsStack(ClusterStack):

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..cdk import Construct
 from .binding import Provider, Resource, keyword_attributes
 from .expression import Expression
 
 
+@dataclass(frozen=True)
+class KvmhostSsh:
+    """The provider's ``ssh`` block: the KVM host reached over SSH (libvirt's qemu+ssh URI parts)."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    keyfile: str | None = None
+    known_hosts: str | None = None
+    no_verify: bool | None = None
+    confirm_timeout: float | None = None
+
+
 class KvmhostProvider(Provider):
-    """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace."""
+    """The ``kvmhost`` provider; ``netns`` makes it act inside a named network namespace, ``ssh`` on a remote host.
+
+    ``ssh`` is the provider's ``ssh`` block (:class:`KvmhostSsh`).
+    """
 
     TYPE = "kvmhost"
     SOURCE = "fgt-kvm-ha.local/fgt-kvm-ha/kvmhost"
     VERSION = "~> 0.1"
 
-    def __init__(self, scope: Construct, id: str, *, alias: str | None = None, netns: str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: str | None = None,
+        netns: str | None = None,
+        ssh: KvmhostSsh | None = None,
+    ) -> None:
         super().__init__(scope, id, alias=alias, attributes=keyword_attributes(locals()))
 
 

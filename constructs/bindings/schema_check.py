@@ -32,9 +32,23 @@ class Schemas:
             for source, schema in json.loads(path.read_text(encoding="utf-8"))["provider_schemas"].items():
                 local_name = source.rsplit("/", 1)[-1]
                 if "provider" in schema:
-                    self.providers[local_name] = schema["provider"]["block"].get("attributes", {})
+                    self.providers[local_name] = _with_blocks(schema["provider"]["block"])
                 for rtype, rschema in schema.get("resource_schemas", {}).items():
                     self.resources[rtype] = rschema["block"].get("attributes", {})
+
+
+def _with_blocks(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A block's attributes, its nested blocks (``ssh { ... }``) checked like nested attributes of that nesting."""
+    found = dict(block.get("attributes", {}))
+    for name, nested in block.get("block_types", {}).items():
+        found[name] = {
+            "optional": True,
+            "nested_type": {
+                "nesting_mode": nested["nesting_mode"],
+                "attributes": nested["block"].get("attributes", {}),
+            },
+        }
+    return found
 
 
 def _is_expression(value: Any) -> bool:

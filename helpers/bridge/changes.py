@@ -196,4 +196,4 @@ class RouteChange(Change):
 def touched(changes: Sequence[Change]) -> set[str]:
     """The interfaces a list of changes acts on: the bridges and the device of each step."""
     devices = {c.bridge for c in changes}
-    return devices | {c.dev for c in changes if isinstance(c, SetLink | AddressChange | RouteChange)}
+    return devices | {c.dev for c in changes if isinstance(c, (SetLink, AddressChange, RouteChange))}

@@ -34,6 +34,9 @@ class HostNetwork:
     messages a person should see while an apply runs (waiting for the lock, an
     interrupted apply rolled back). ``stop`` is asked between steps: a reason it
     returns stops the apply, which rolls back (Terraform's cancel).
+    ``before_commit`` is called with the plan once it is applied and verified,
+    still under the lock; an exception raised there rolls the whole plan back
+    (the remote side's commit-confirmed).
     """
 
     def __init__(
@@ -46,9 +49,11 @@ class HostNetwork:
         stop: Callable[[], str | None] | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
         run_dir: Path = RUN_DIR,
+        before_commit: Callable[[Plan], None] | None = None,
     ) -> None:
         self.netns = netns
         self.before_step = before_step
+        self.before_commit = before_commit
         self.label = label or (f"netns {netns}" if netns else "this host")
         self.notify = notify
         self.stop = stop
@@ -169,6 +174,8 @@ class HostNetwork:
                     change.do(nl)
                     done.append(change)
                 self._verify(desired, absent)
+                if self.before_commit is not None:
+                    self.before_commit(plan)
             except BaseException as exc:  # any failure, ours, the kernel's or a signal, rolls back
                 where = str(plan.changes[len(done)]) if len(done) < len(plan) else "verification"
                 if isinstance(exc, Interrupted):

@@ -85,7 +85,7 @@ class Journal:
             "label": label,
             "namespace": namespace_id(netns),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "before": _encode_snapshot(before),
+            "before": encode_snapshot(before),
             "changes": [_encode(c) for c in changes],
         }
         atomic_write(path, (json.dumps(header, separators=(",", ":")) + "\n").encode(), 0o600)
@@ -135,7 +135,7 @@ def read_journal(path: Path, netns: str | None, *, drop_stale: bool = True) -> U
             pid=int(header["pid"]),
             label=str(header["label"]),
             started_at=str(header["started_at"]),
-            before=_decode_snapshot(header["before"]),
+            before=decode_snapshot(header["before"]),
             changes=tuple(_decode(c) for c in header["changes"]),
             last_started=max(steps, default=-1),
         )
@@ -158,7 +158,8 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _encode_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+def encode_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """A snapshot as JSON-ready data (the journal's, and what a remote host check sends back)."""
     return {
         "links": [_encode(link) for link in snapshot.links.values()],
         "addresses": [_encode(a) for a in sorted(snapshot.addresses, key=repr)],
@@ -166,7 +167,8 @@ def _encode_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def _decode_snapshot(data: dict[str, Any]) -> Snapshot:
+def decode_snapshot(data: dict[str, Any]) -> Snapshot:
+    """The snapshot :func:`encode_snapshot` wrote."""
     links = [_decode(link) for link in data["links"]]
     return Snapshot(
         {link.name: link for link in links},

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..bridge import BridgeError, HostNetwork, Plan, bridges_for_host, netns_exists
+from ..bridge import BridgeConfig, BridgeError, HostNetwork, Plan, bridges_for_host, netns_exists
 from ..bridge.interrupt import Interrupted
 from ..bridge.lock import LOCK_TIMEOUT
 from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
@@ -23,6 +23,7 @@ from ..spec.problems import Problem, SpecError
 
 if TYPE_CHECKING:
     from ..hostcheck.probe import ProbeReport
+    from ..remote.host import RemoteHost, RemotePlan
 
 console = Console(highlight=False, soft_wrap=True)
 STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
@@ -76,16 +77,30 @@ def _load(args: argparse.Namespace) -> ClusterSpec:
     return spec
 
 
+def _remote(args: argparse.Namespace, spec: ClusterSpec) -> RemoteHost | None:
+    """The ``--host`` over SSH when the spec says it is remote and no ``--netns`` is given; None: this machine."""
+    reach = None if args.netns else spec.host(args.host).reach
+    if reach is None:
+        return None
+    from ..remote.host import RemoteHost
+
+    return RemoteHost(reach, f"host {args.host} ({reach})")
+
+
 def check(args: argparse.Namespace) -> int:
     """Print the readiness report; exit 0 when ready, 1 when not, 2 on bad input."""
     from ..hostcheck.check import check_host
 
     spec = _load(args)
+    remote = _remote(args, spec)
     try:
-        report = check_host(spec, args.host, args.netns)
-    except BridgeError as exc:  # the namespace went away meanwhile
+        report = check_host(spec, args.host, args.netns, remote)
+    except BridgeError as exc:  # the namespace went away meanwhile, or the host cannot be reached
         err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         return 2
+    finally:
+        if remote is not None:
+            remote.close()
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return 0 if report.ready else 1
@@ -101,7 +116,11 @@ def check(args: argparse.Namespace) -> int:
 
 def apply(args: argparse.Namespace) -> int:
     """Take the host's lock, print the plan, apply it (unless --dry-run); with --persist write the configuration."""
-    desired = bridges_for_host(_load(args), args.host)
+    spec = _load(args)
+    desired = bridges_for_host(spec, args.host)
+    remote = _remote(args, spec)
+    if remote is not None:
+        return _apply_remote(args, remote, desired)
     files: Files = {}
     if args.persist:
         try:
@@ -135,6 +154,36 @@ def apply(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apply_remote(args: argparse.Namespace, remote: RemoteHost, desired: list[BridgeConfig]) -> int:
+    """``host apply`` on a host reached over SSH: the plan, the change (commit-confirmed on the host), the files.
+
+    ``--format auto`` and ``--root`` are the host's; the files are rendered there from its addressing before the
+    apply moves it, and written there.
+    """
+    fmt: str = args.format
+    files: Files = {}
+    try:
+        if args.persist:
+            fmt, files = remote.persist(desired, args.format, str(args.root))
+        plan = remote.plan(desired)
+        _print_plan(remote.label, plan, args.dry_run)
+        if not args.dry_run and not plan.empty:
+            done = remote.apply(desired)
+            console.print(f"{escape(remote.label)}: applied {len(done)} change(s); the bridges match the spec")
+        if files and args.dry_run:
+            _persist(args, fmt, files)
+        elif files:
+            for path in remote.write_files(files, str(args.root)):
+                console.print(f"wrote {escape(path)} on {escape(remote.label)}")
+    except BridgeError as exc:
+        for line in str(exc).splitlines():
+            err_console.print(f"[bold red]error[/] {escape(line)}")
+        return 1
+    finally:
+        remote.close()
+    return 0
+
+
 def _notice(message: str) -> None:
     err_console.print(f"[yellow]note[/] {escape(message)}")
 
@@ -152,7 +201,7 @@ def _note_unfinished(host: HostNetwork) -> None:
         )
 
 
-def _print_plan(label: str, plan: Plan, dry_run: bool) -> None:
+def _print_plan(label: str, plan: Plan | RemotePlan, dry_run: bool) -> None:
     if plan.empty:
         console.print(f"[bold]{escape(label)}[/]: no changes, the bridges match the spec")
         return

@@ -16,13 +16,17 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..bridge import BridgeConfig, BridgeError, HostNetwork, bridges_for_host
+from ..bridge.journal import decode_snapshot
 from ..bridge.planner import bridge_state, make_plan, request_problems
 from ..bridge.snapshot import Snapshot
 from ..spec.facts import FGCP_ETHERTYPES, MAC_SPOOF_BLOCKING_NWFILTERS
-from ..spec.model import ClusterSpec, Image
+
+if TYPE_CHECKING:  # the host side of a remote check (host_readings) runs without the model
+    from ..remote.host import RemoteHost
+    from ..spec.model import ClusterSpec, Image
 
 Status = Literal["ok", "fail", "warn", "not checked"]
 BR_NF_CALL_IPTABLES = "/proc/sys/net/bridge/bridge-nf-call-iptables"
@@ -60,25 +64,30 @@ class Report:
         }
 
 
-def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None) -> Report:
-    """Check one host of ``spec`` (inside ``netns`` when given).
+def check_host(spec: ClusterSpec, host_name: str, netns: str | None = None, remote: RemoteHost | None = None) -> Report:
+    """Check one host of ``spec``: this machine, inside ``netns`` when given, or the host ``remote`` reaches over SSH.
 
-    :class:`BridgeError` when the namespace does not exist (nothing could be read there).
+    :class:`BridgeError` when the namespace does not exist or the host cannot be reached (nothing could be read).
     """
     desired = bridges_for_host(spec, host_name)
+    if remote is not None:
+        found = remote.call("hostcheck.readings")
+        snapshot, on_host = decode_snapshot(found["snapshot"]), [Finding(**f) for f in found["findings"]]
+    else:
+        snapshot, on_host = host_readings(netns)
+    findings = [*_bridge_findings(desired, snapshot), *_macvtap_findings(spec, host_name, snapshot), *on_host]
+    if remote is None:  # the images are read where qemu-img runs: on this machine
+        findings += [image_finding(image) for image in _host_images(spec, host_name)]
+    return Report(host_name, spec.cluster.heartbeat, tuple(findings))
+
+
+def host_readings(netns: str | None = None) -> tuple[Snapshot, list[Finding]]:
+    """What a check reads on the host itself (the host side of a remote check runs this there): a snapshot, and
+    the findings of its journal, packet filters and libvirt nwfilters."""
     with HostNetwork(netns) as host:
         snapshot = host.snapshot()
-        findings = [
-            *_bridge_findings(desired, snapshot),
-            *_macvtap_findings(spec, host_name, snapshot),
-            _journal_finding(host),
-        ]
-    findings += [
-        *netfilter_findings(netns),
-        nwfilter_finding(),
-        *(image_finding(image) for image in _host_images(spec, host_name)),
-    ]
-    return Report(host_name, spec.cluster.heartbeat, tuple(findings))
+        journal = _journal_finding(host)
+    return snapshot, [journal, *netfilter_findings(netns), nwfilter_finding()]
 
 
 def _bridge_findings(desired: list[BridgeConfig], snapshot: Snapshot) -> Iterable[Finding]:

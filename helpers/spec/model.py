@@ -53,6 +53,7 @@ from .licence import license_name_problem, read_license, resolve_license
 from .loader import FileProblem, load_yaml, read_spec_text
 from .names import ifname_problem
 from .problems import Problem, SpecError, problems_of_validation_error
+from .reach import Reach, SshReach, parse_uri
 
 HeartbeatMode = Literal["unicast", "broadcast"]
 
@@ -231,14 +232,36 @@ class Bridge(_Model):
     _check_names = field_validator("name", "uplink")(lambda v: v if v is None else _ifname(v))
 
 
+class SshBlock(_Model):
+    """How to reach a host's shell when its libvirt ``uri`` does not say it (for example qemu+tls)."""
+
+    host: Annotated[str, Field(min_length=1), _ONE_LINE]
+    user: Annotated[str | None, Field(min_length=1), _ONE_LINE] = None
+    port: Annotated[StrictInt | None, Field(ge=1, le=65535)] = None
+    keyfile: Annotated[str | None, Field(min_length=1), _ONE_LINE] = None
+    known_hosts: Annotated[str | None, Field(min_length=1), _ONE_LINE] = None
+    no_verify: StrictBool = False
+
+
 class Host(_Model):
     """A KVM host and the bridges it carries."""
 
     name: str
     uri: Annotated[str, Field(min_length=1, max_length=URI_MAX), _ONE_LINE] = "qemu:///system"
+    ssh: SshBlock | None = None
     bridges: tuple[Bridge, ...] = ()
 
     _check_name = field_validator("name")(_name)
+
+    @property
+    def reach(self) -> Reach:
+        """How this host's shell is reached (None: the machine that runs the command); the ``ssh`` block wins.
+
+        The rules (:func:`fgtha.spec.reach.reach_problems`) check it, so on a built spec this never raises.
+        """
+        if self.ssh is not None:
+            return SshReach.from_block(self.ssh.model_dump())
+        return parse_uri(self.uri)
 
     def bridge(self, name: str) -> Bridge | None:
         """The bridge called ``name`` on this host, if any."""

@@ -20,6 +20,7 @@ from .facts import (
 )
 from .licence import license_file_problem
 from .problems import Problem
+from .reach import reach_problems
 
 if TYPE_CHECKING:
     from .model import ClusterSpec, Unit
@@ -72,6 +73,11 @@ def group_name(spec: ClusterSpec) -> Iterator[Problem]:
             f"is {len(name)} characters long and is also the default FGCP group-name, which has at most "
             f"{GROUP_NAME_MAX}: shorten cluster.name or set cluster.group_name",
         )
+
+
+def hosts_reachable(spec: ClusterSpec) -> Iterator[Problem]:
+    """Each host's shell is reachable one way, at most one host is this machine, no two share a target."""
+    yield from reach_problems(spec.hosts)
 
 
 def cluster_size(spec: ClusterSpec) -> Iterator[Problem]:
@@ -309,6 +315,7 @@ def api_admin(spec: ClusterSpec) -> Iterator[Problem]:
 RULES: tuple[Rule, ...] = (
     group_name,
     unique_names,
+    hosts_reachable,
     cluster_size,
     units_on_known_hosts,
     port_order,
