@@ -20,7 +20,7 @@ from fgtha.bridge import HostNetwork, bridges_for_host
 from fgtha.cli import main
 from fgtha.hostcheck.probe import plan_probe, resolve_places, run_probe
 from fgtha.hostcheck.probe_host import probe_host
-from fgtha.spec.model import ClusterSpec, load_spec
+from fgtha.spec.model import ClusterSpec, load_spec, parse_spec
 
 UNICAST = EXAMPLES / "unicast-two-hosts.yaml"
 SECONDS = 1.0
@@ -199,7 +199,6 @@ def test_cli_json_and_table(unicast_lab: Lab, capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "hosts[0].uri: qemu+ssh://root@kvm1/system is a remote host"),
         (["--netns", "kvm1"], "--netns: 'kvm1' is not HOST=NS"),
         (["--netns", "kvm9=x", "--netns", "kvm1=a", "--netns", "kvm2=b"], "--netns: no host 'kvm9'"),
         (
@@ -273,3 +272,30 @@ def test_the_per_host_part_takes_and_gives_plain_json(unicast_lab: Lab) -> None:
     assert list(result["heard"].values()) == [[]] and set(result["uplinks"]) == {"enp3s0"}
     own = sorted(i for i, sent in plan.sent.items() if sent.unit.host == "kvm1")
     assert result["uplinks"]["enp3s0"] == {"out": own, "in": []}  # every frame of kvm1 left by its uplink
+
+
+def test_remote_hosts_are_probed_over_ssh(tmp_path: Path) -> None:
+    """Each "host" runs a real sshd and no project code; the probe's per-host part travels over the transport."""
+    from sshhost import ssh_host
+
+    data = yaml.safe_load(UNICAST.read_text())
+    with ssh_host("kvm1") as h1, ssh_host("kvm2") as h2, temporary_netns("fgsw") as switch:
+        data["hosts"][0]["uri"], data["hosts"][1]["uri"] = h1.uri, h2.uri
+        spec = parse_spec(yaml.safe_dump(data))
+        lab = Lab(spec, switch, {"kvm1": h1.netns, "kvm2": h2.netns})
+        report = run_probe(spec, seconds=SECONDS)
+        assert report.ok, report.as_dict()
+        assert [h.place for h in report.hosts] == [str(h1.reach), str(h2.reach)]
+        _nft(switch, "ether type 0x8890 drop")
+        report = run_probe(spec, seconds=SECONDS)
+        for path in report.paths:
+            assert [(f.kind, f.lost_at) for f in path.frames if not f.arrived] == [
+                ("0x8890", f"between {path.from_host} enp3s0 and {path.to_host} enp3s0")
+            ]
+        h2.sshd.kill()
+        h2.sshd.wait()
+        report = run_probe(spec, seconds=SECONDS)
+        assert {p.status for p in report.paths} == {"not checked"} and not report.ok
+        (error,) = (h.error for h in report.hosts if h.error)
+        assert "kvm2" in error
+        assert lab.temporary_ports() == []

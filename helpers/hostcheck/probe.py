@@ -13,8 +13,9 @@ findings of :mod:`fgtha.hostcheck.check`; a loss between hosts by its pattern
 (only one EtherType, only the virtual MAC, everything).
 
 Each host's part is :func:`fgtha.hostcheck.probe_host.probe_host` (plain data in
-and out); here the hosts' parts run in threads, one per host, on this machine or
-in the network namespace mapped to the host.
+and out); the hosts' parts run at the same time, one thread each: on this machine,
+in the network namespace mapped to the host, or on the host over SSH (the
+operation ``probe.host`` of the host transport, :mod:`fgtha.remote`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,24 @@ from typing import Any, Literal
 
 from ..spec.model import ClusterSpec, Port, Unit
 from ..spec.problems import Problem, SpecError
+from ..spec.reach import SshReach
 from . import frames
 from .check import Finding, netfilter_findings, nwfilter_finding
 from .probe_host import probe_host
 
 Status = Literal["ok", "fail", "warn", "not checked"]
-LOCAL_URI = "qemu:///system"
 FGCP_KINDS = {"0x8890": 0x8890, "0x8891": 0x8891, "0x8893": 0x8893}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a host's part runs: this machine, one of its namespaces (``netns``), or a host over SSH (``reach``)."""
+
+    netns: str | None = None
+    reach: SshReach | None = None
+
+    def __str__(self) -> str:
+        return f"namespace {self.netns}" if self.netns else str(self.reach) if self.reach else "this machine"
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ class HostResult:
     """What happened on one host: a set-up error, ports that could not be removed, what the probe cannot test."""
 
     host: str
-    netns: str | None
+    place: str
     error: str | None = None
     left_behind: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -138,47 +150,34 @@ def probed_ports(spec: ClusterSpec) -> list[tuple[Port, str]]:
     return roles
 
 
-def resolve_places(spec: ClusterSpec, netns: Mapping[str, str]) -> dict[str, str | None]:
-    """Where each unit's host is probed: its mapped namespace, or this machine (None) for a local URI."""
+def resolve_places(spec: ClusterSpec, netns: Mapping[str, str]) -> dict[str, Place]:
+    """Where each unit's host is probed: its mapped namespace, else where its ``uri`` says (here or over SSH)."""
     problems = [
         Problem("--netns", f"no host {name!r}; hosts are: {', '.join(h.name for h in spec.hosts)}")
         for name in netns
         if name not in {h.name for h in spec.hosts}
     ]
-    places: dict[str, str | None] = {}
-    for i, host in enumerate(spec.hosts):
-        if not any(u.host == host.name for u in spec.units):
-            continue
-        if host.name in netns:
-            places[host.name] = netns[host.name]
-        elif host.uri == LOCAL_URI:
-            places[host.name] = None
-        else:
-            problems.append(
-                Problem(
-                    f"hosts[{i}].uri",
-                    f"{host.uri} is a remote host: the probe reaches local hosts "
-                    f"and --netns {host.name}=NS namespaces only (no host transport yet)",
-                )
-            )
-    seen: dict[str | None, str] = {}
+    places: dict[str, Place] = {}
+    for host in spec.hosts:
+        if any(u.host == host.name for u in spec.units):
+            places[host.name] = Place(netns=netns[host.name]) if host.name in netns else Place(reach=host.reach)
+    seen: dict[Place, str] = {}
     for host_name, place in places.items():
         if place in seen:
-            where = f"namespace {place}" if place else "this machine"
-            problems.append(Problem("--netns", f"hosts {seen[place]} and {host_name} would both be probed on {where}"))
+            problems.append(Problem("--netns", f"hosts {seen[place]} and {host_name} would both be probed on {place}"))
         seen.setdefault(place, host_name)
     if problems:
         raise SpecError(problems)
     return places
 
 
-def plan_probe(spec: ClusterSpec, places: Mapping[str, str | None], seconds: float, interval: float) -> _Plan:
+def plan_probe(spec: ClusterSpec, places: Mapping[str, Place], seconds: float, interval: float) -> _Plan:
     """Every host's task (temporary ports, their frames, uplinks to watch) and the meaning of each frame id."""
     plan = _Plan(nonce=secrets.token_hex(4))
     nonce = bytes.fromhex(plan.nonce)
     for host_name, place in places.items():
         plan.tasks[host_name] = {
-            "netns": place,
+            "netns": place.netns,
             "nonce": plan.nonce,
             "seconds": seconds,
             "interval": interval,
@@ -232,18 +231,18 @@ def run_probe(
     """Probe every path of ``spec`` (hosts mapped to namespaces by ``netns``); temporary ports always removed."""
     places = resolve_places(spec, netns or {})
     plan = plan_probe(spec, places, seconds, interval)
-    results = _run_tasks(plan.tasks)
+    results = _run_tasks(plan.tasks, places)
     return _report(spec, places, plan, results)
 
 
-def _run_tasks(tasks: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _run_tasks(tasks: Mapping[str, dict[str, Any]], places: Mapping[str, Place]) -> dict[str, dict[str, Any]]:
     """Each host's part in its own thread; Ctrl-C (or SIGTERM) stops them all, and they clean up before it returns."""
     stop = threading.Event()
     results: dict[str, dict[str, Any]] = {}
 
     def run(host: str) -> None:
         try:
-            results[host] = probe_host(tasks[host], stop)
+            results[host] = _run_host(host, tasks[host], places[host], stop)
         except Exception as exc:  # a bug or an OS refusal: reported for this host, the others go on
             results[host] = {"heard": {}, "uplinks": {}, "error": f"{type(exc).__name__}: {exc}", "left_behind": []}
 
@@ -266,6 +265,20 @@ def _run_tasks(tasks: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
     return results
 
 
+def _run_host(host: str, task: dict[str, Any], place: Place, stop: threading.Event) -> dict[str, Any]:
+    """One host's part: here, or over one SSH session (the host removes its ports by itself even if it drops)."""
+    if place.reach is None:
+        return probe_host(task, stop)
+    from ..remote.host import RemoteHost
+
+    remote = RemoteHost(place.reach, f"host {host} ({place.reach})")
+    try:
+        result: dict[str, Any] = remote.call("probe.host", **task)
+        return result
+    finally:
+        remote.close()
+
+
 def _sigterm_interrupts() -> Any:
     """In the main thread: SIGTERM raises KeyboardInterrupt (so the ports are removed); the previous handler."""
     if threading.current_thread() is not threading.main_thread():
@@ -278,14 +291,16 @@ def _sigterm_interrupts() -> Any:
 
 
 def _report(
-    spec: ClusterSpec, places: Mapping[str, str | None], plan: _Plan, results: Mapping[str, dict[str, Any]]
+    spec: ClusterSpec, places: Mapping[str, Place], plan: _Plan, results: Mapping[str, dict[str, Any]]
 ) -> ProbeReport:
     failed = {h for h, r in results.items() if r.get("error")}
     findings: dict[str, list[Finding]] = {}  # a host's packet-filter findings, read once when a loss needs them
 
     def host_cause(host: str) -> str:
+        if places[host].reach is not None:
+            return f"something in {host}'s bridge drops them (fgtha host check --host {host} names the rule)"
         if host not in findings:
-            findings[host] = [f for f in netfilter_findings(places[host]) if f.status in ("fail", "warn")]
+            findings[host] = [f for f in netfilter_findings(places[host].netns) if f.status in ("fail", "warn")]
         bad = [f for f in findings[host] if f.status == "fail"] or findings[host]
         if not bad:
             return (
@@ -301,7 +316,7 @@ def _report(
     hosts = tuple(
         HostResult(
             host,
-            place,
+            str(place),
             results[host].get("error"),
             tuple(results[host].get("left_behind", ())),
             _notes(place),
@@ -412,10 +427,10 @@ def _symptom(lost: set[str], vmac: str) -> str:
     return "; ".join(parts)
 
 
-def _notes(place: str | None) -> tuple[str, ...]:
+def _notes(place: Place) -> tuple[str, ...]:
     """What the probe cannot see on this machine: libvirt nwfilters act on VM NICs, never on its temporary ports."""
-    if place is not None:
-        return ()  # a namespace has no libvirt of its own
+    if place != Place():
+        return ()  # a namespace has no libvirt of its own; a remote host's is not read
     nwfilter = nwfilter_finding()
     return (
         () if nwfilter.status == "ok" else (f"not tested (the temporary ports are no libvirt NICs): {nwfilter.detail}",)

@@ -15,6 +15,10 @@ SHIPPED = (
     "__init__.py",
     "atomicfile.py",
     "bridge/",
+    "hostcheck/__init__.py",
+    "hostcheck/frames.py",
+    "hostcheck/probe_host.py",
+    "hostcheck/remote_ops.py",
     "spec/__init__.py",
     "spec/facts.py",
     "spec/names.py",
@@ -25,7 +29,6 @@ SHIPPED = (
     "remote/confirm.py",
     "remote/operations.py",
     "remote/hostcheck_ops.py",
-    "hostcheck/__init__.py",
     "hostcheck/check.py",
 )
 #: Third-party packages shipped whole (pure Python); PyYAML's C extension is left out, it falls back by itself.

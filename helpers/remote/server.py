@@ -19,7 +19,7 @@ from .identity import machine_identity
 from .protocol import PROTOCOL, receive, send
 
 #: Modules whose operations every session offers.
-OPERATION_MODULES = ("fgtha.remote.operations", "fgtha.remote.hostcheck_ops")
+OPERATION_MODULES = ("fgtha.remote.operations", "fgtha.remote.hostcheck_ops", "fgtha.hostcheck.remote_ops")
 
 Handler = Callable[["Channel", dict], Any]
 OPERATIONS: dict[str, Handler] = {}
