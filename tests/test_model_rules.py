@@ -273,6 +273,16 @@ ERRORS: list[tuple[str, dict[str, Any], str, str, dict[str, Any]]] = [
     (UNICAST, {"image.pool": "p" * 256}, "image.pool", "at most 255", {"image.pool": "p" * 255}),
     (UNICAST, {"hosts[0].uri": "qemu:///system\n"}, "hosts[0].uri", "control character", {}),
     (UNICAST, {"ports[0].nwfilter": "f\x1b[2J"}, "ports[0].nwfilter", "control character", {}),
+    (UNICAST, {"units[0].image": {"path": "/a\nb.qcow2"}}, "units[0].image.path", "control character", {}),
+    (UNICAST, {"units[0].image": {"path": "/" + "p" * 4095}}, "units[0].image.path", "at most 4095", {}),
+    (
+        UNICAST,
+        {"api_admin": {"accprofile": "p\u2028x"}},
+        "api_admin.accprofile",
+        "control character",
+        {"api_admin": {"accprofile": "API profile"}},
+    ),
+    (UNICAST, {"api_admin": {"trusthosts": [3221225984]}}, "api_admin.trusthosts[0]", "written as text", {}),
     # --- licence files stay in the spec's folder ---
     (
         UNICAST,

@@ -77,7 +77,7 @@ def _cli_text(value: str) -> str:
 
 def _ip_text(kind: str, example: str, prefix: bool) -> Any:
     def check(value: Any) -> Any:
-        if isinstance(value, ipaddress.IPv4Interface | ipaddress.IPv4Address):
+        if isinstance(value, ipaddress.IPv4Interface | ipaddress.IPv4Address | ipaddress.IPv4Network):
             return value
         if not isinstance(value, str):
             raise ValueError(f"must be {kind} written as text, such as {example}")
@@ -94,8 +94,12 @@ def _ip_text(kind: str, example: str, prefix: bool) -> Any:
 IPv4WithPrefix = Annotated[ipaddress.IPv4Interface, _ip_text("an IPv4 address/prefix", "192.0.2.11/24", True)]
 #: An IPv4 address written as text.
 IPv4Text = Annotated[ipaddress.IPv4Address, _ip_text("an IPv4 address", "192.0.2.1", False)]
+#: An IPv4 network written as text.
+IPv4NetworkText = Annotated[ipaddress.IPv4Network, _ip_text("an IPv4 network", "192.0.2.0/24", False)]
 #: Keeps a string (paths, URIs, libvirt names) one value on one line.
 _ONE_LINE = AfterValidator(_cli_text)
+#: A file path: one line, at most PATH_MAX bytes.
+FilePath = Annotated[str, Field(min_length=1, max_length=PATH_MAX_BYTES), _ONE_LINE]
 
 
 class UnicastHeartbeat(NamedTuple):
@@ -164,17 +168,10 @@ class ApiAdmin(_Model):
     """The REST API administrator each unit's bootstrap creates when ``secrets.api_key`` is set."""
 
     name: Annotated[str, Field(max_length=API_USER_NAME_MAX)] = "fgtha-terraform"
-    accprofile: Annotated[str, Field(min_length=1, max_length=ACCPROFILE_MAX)] = "super_admin"
-    trusthosts: tuple[ipaddress.IPv4Network, ...] = ()
+    accprofile: Annotated[str, Field(min_length=1, max_length=ACCPROFILE_MAX), _ONE_LINE] = "super_admin"
+    trusthosts: tuple[IPv4NetworkText, ...] = ()
 
     _check_name = field_validator("name")(_name)
-
-    @field_validator("accprofile")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-            raise ValueError("contains a newline or another control character, which a FortiOS CLI line cannot carry")
-        return value
 
     @field_validator("trusthosts")
     @classmethod
@@ -209,7 +206,7 @@ class ClusterSettings(_Model):
 class Image(_Model):
     """The FortiGate-VM boot image that each unit's disk overlays."""
 
-    path: Annotated[str, Field(min_length=1, max_length=PATH_MAX_BYTES), _ONE_LINE]
+    path: FilePath
     pool: Annotated[str, Field(min_length=1, max_length=LIBVIRT_NAME_MAX), _ONE_LINE] = "default"
     boot_disk_gib: Annotated[StrictInt, Field(ge=1, le=2048)] = 2
     log_disk_gib: Annotated[StrictInt, Field(ge=1, le=2048)] = 30
@@ -218,7 +215,7 @@ class Image(_Model):
 class UnitImage(_Model):
     """A unit's own boot image, overriding the cluster's (to move one unit to a new FortiOS first)."""
 
-    path: Annotated[str, Field(min_length=1)]
+    path: FilePath
 
 
 class Bridge(_Model):
