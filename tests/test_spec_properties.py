@@ -23,7 +23,9 @@ from test_model_rules import BROADCAST, UNICAST, example
 from fgtha.spec.model import ClusterSpec, parse_spec
 from fgtha.spec.problems import SpecError
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, database=None
+)
 
 ODD_TEXT = st.one_of(
     st.text(max_size=40),
