@@ -78,7 +78,7 @@ def probe_host(task: dict[str, Any], stop: threading.Event | None = None) -> dic
     except ProbeHostError as exc:
         result["error"] = str(exc)
     finally:
-        result["left_behind"] = _remove(nl, created)
+        result["left_behind"] = _remove(nl, created, netns)
         nl.close()
     return result
 
@@ -169,13 +169,30 @@ def _drain(sock: socket.socket, nonce: bytes, name: str, is_uplink: bool, heard:
             heard[name].add(ident)
 
 
-def _remove(nl: Netlink, created: list[str]) -> list[str]:
-    """Delete every veth pair made (one end takes the other); the names that could not be deleted."""
-    left = []
+def _remove(nl: Netlink, created: list[str], netns: str | None = None) -> list[str]:
+    """Delete every veth pair made (one end takes the other); the names that could not be deleted.
+
+    Each name is looked up afresh, and whatever is still there afterwards is deleted again through a new
+    netlink socket: a socket whose exchange was cut short (an interrupted probe) must not leave a port behind.
+    """
     for name in created:
-        try:
-            nl.delete_link(name)
-        except (LookupError, NetlinkError) as exc:
-            if not (isinstance(exc, LookupError) or exc.code == errno.ENODEV):
-                left.append(name)
-    return left
+        _delete_if_present(nl, name)
+    if not created:
+        return []
+    fresh = Netlink(netns)
+    try:
+        return [name for name in created if not _delete_if_present(fresh, name)]
+    finally:
+        fresh.close()
+
+
+def _delete_if_present(nl: Netlink, name: str) -> bool:
+    """Delete interface ``name`` if it exists; whether it is gone now."""
+    nl.forget(name)
+    try:
+        nl.delete_link(name)
+    except LookupError:
+        return True
+    except NetlinkError as exc:
+        return exc.code == errno.ENODEV
+    return True
