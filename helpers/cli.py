@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -56,6 +58,43 @@ def lazy_console(stderr: bool = False) -> Console:
 
 
 err_console = lazy_console(stderr=True)
+
+#: Text that rich prints as given when it prints no styles: printable ASCII (rich drops some control characters,
+#: and a terminal's encoding may refuse others), not ending in a backslash (rich doubles it), with no ``:word:``
+#: in it (rich turns ``:smile:`` into an emoji).
+_VERBATIM = re.compile(r"(?:[ -~]*[ -\[\]-~])?")
+_EMOJI_CODE = re.compile(r":\S*:")
+
+
+def _unstyled(stream: Any) -> bool:
+    """Whether rich writes to ``stream`` without styles: the rules of rich's ``Console.is_terminal`` (rich 15)."""
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "0"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color == ""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return isatty is None or not isatty()
+    except ValueError:  # a closed stream
+        return True
+
+
+def say(console: Console, text: str, label: str = "", style: str = "") -> None:
+    """Print ``text`` literally on one line, after ``label`` in ``style`` when a label is given.
+
+    What rich would print, without importing rich when the output is not styled (a pipe, a file, CI) and
+    rich would print the text as given; otherwise through rich.
+    """
+    line = f"{label} {text}" if label else text
+    if isinstance(console, _LazyConsole):
+        stream = sys.stderr if console._stderr else sys.stdout
+        if _VERBATIM.fullmatch(line) and not _EMOJI_CODE.search(line) and _unstyled(stream):
+            stream.write(line + "\n")
+            stream.flush()
+            return
+    console.print(f"[{style}]{label}[/] {escape(text)}" if label else escape(text))
 
 
 def escape(text: str) -> str:
@@ -121,10 +160,10 @@ def report_spec_error(exc: SpecError) -> None:
     """Print the problems of an invalid spec as ``path: message`` (capped, every value escaped)."""
     shown, omitted = shown_problems(exc.problems)
     for problem in shown:
-        err_console.print(f"[bold red]error[/] {escape(str(problem))}", markup=True)
+        say(err_console, str(problem), "error", "bold red")
     if omitted:
-        err_console.print(f"... and {omitted} more")
-    err_console.print(f"{len(exc.problems)} problem(s); nothing was written.")
+        say(err_console, f"... and {omitted} more")
+    say(err_console, f"{len(exc.problems)} problem(s); nothing was written.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

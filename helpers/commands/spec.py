@@ -9,14 +9,18 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..atomicfile import atomic_write
-from ..cli import command_help, err_console, escape, lazy_console, problems_json, report_spec_error
-from ..configdrive import fortiflex_license, write_config_drive
-from ..fortios.secrets import BootstrapSecrets, resolve_license_token, resolve_secrets
+from ..cli import command_help, err_console, escape, lazy_console, problems_json, report_spec_error, say
 from ..spec.model import ClusterSpec, Unit, load_spec
 from ..spec.problems import Problem, SpecError
 from ..spec.site import site_problems
+
+if TYPE_CHECKING:
+    from ..fortios.secrets import BootstrapSecrets
+
+# Only `render` and `iso` need the secrets, the atomic writer and the config drive: they import them when they run,
+# so that `fgtha validate` does not pay for them.
 
 console = lazy_console()
 
@@ -46,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _print_warnings(problems: tuple[Problem, ...]) -> None:
     for problem in problems:
-        err_console.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.message)}")
+        say(err_console, f"{problem.path}: {problem.message}", "warning", "yellow")
 
 
 def _load_all(paths: Sequence[str | Path]) -> tuple[dict[str, ClusterSpec | SpecError], dict[str, list[Problem]]]:
@@ -79,10 +83,8 @@ def check_specs(paths: Sequence[str | Path], *, show_ok: bool = True) -> dict[st
             continue
         valid[path] = spec
         if show_ok:
-            console.print(
-                f"[green]ok[/] {escape(path)}: cluster {escape(spec.cluster.name)}, {len(spec.units)} units, "
-                f"{spec.cluster.heartbeat} heartbeat"
-            )
+            summary = f"cluster {spec.cluster.name}, {len(spec.units)} units, {spec.cluster.heartbeat} heartbeat"
+            say(console, f"{path}: {summary}", "ok", "green")
         _print_warnings(spec.warnings)
     for path, problems in clashes.items():
         err_console.print(f"[bold]{escape(path)}[/]: invalid with the other specs")
@@ -130,6 +132,8 @@ def _select_unit(spec: ClusterSpec, name: str) -> Unit:
 
 
 def _placeholders(spec: ClusterSpec) -> BootstrapSecrets:
+    from ..fortios.secrets import BootstrapSecrets
+
     api_key = spec.secrets.api_key
     return BootstrapSecrets(
         ha_password=f"<secret:{spec.secrets.ha_password.name}>",
@@ -163,6 +167,9 @@ def _write_failed(option: str, target: Path, exc: OSError) -> int:
 
 def render(args: argparse.Namespace) -> int:
     """Render one unit's or every unit's bootstrap, to stdout or to files."""
+    from ..atomicfile import atomic_write
+    from ..fortios.secrets import resolve_secrets
+
     spec = load_spec(args.spec)
     units = [_select_unit(spec, args.unit)] if args.unit else list(spec.units)
     if args.output_dir is not None:
@@ -193,6 +200,9 @@ def render(args: argparse.Namespace) -> int:
 
 
 def _read_license(spec: ClusterSpec, unit: Unit) -> str | None:
+    from ..configdrive import fortiflex_license
+    from ..fortios.secrets import resolve_license_token
+
     token = resolve_license_token(spec, unit, prompt=True)
     if token is not None:
         return fortiflex_license(token)
@@ -201,6 +211,9 @@ def _read_license(spec: ClusterSpec, unit: Unit) -> str | None:
 
 def iso(args: argparse.Namespace) -> int:
     """Write one unit's config drive; secrets from the environment or a prompt."""
+    from ..configdrive import write_config_drive
+    from ..fortios.secrets import resolve_secrets
+
     spec = load_spec(args.spec)
     unit = _select_unit(spec, args.unit)
     _refuse_overwriting_inputs("--output", args.output, _inputs(args.spec, spec))
