@@ -167,7 +167,7 @@ def _write_failed(option: str, target: Path, exc: OSError) -> int:
 
 def render(args: argparse.Namespace) -> int:
     """Render one unit's or every unit's bootstrap, to stdout or to files."""
-    from ..atomicfile import atomic_write
+    from ..atomicfile import atomic_write_many
     from ..fortios.secrets import resolve_secrets
 
     spec = load_spec(args.spec)
@@ -184,12 +184,12 @@ def render(args: argparse.Namespace) -> int:
             args.output_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return _write_failed("--output-dir", args.output_dir, exc)
-        for name, text in texts.items():
-            target = args.output_dir / f"{name}.conf"
-            try:
-                atomic_write(target, text.encode())
-            except OSError as exc:
-                return _write_failed("--output-dir", target, exc)
+        files = {args.output_dir / f"{name}.conf": text.encode() for name, text in texts.items()}
+        try:
+            atomic_write_many(files)  # all or none, one folder fsync
+        except OSError as exc:
+            return _write_failed("--output-dir", args.output_dir, exc)
+        for target in files:
             console.print(f"wrote {escape(str(target))}")
         return 0
     for name, text in texts.items():
