@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import re
 import sys
@@ -175,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SpecError as exc:
         if getattr(args, "json", False):
+            import json  # only --json output needs it
+
             print(json.dumps({"valid": False, **problems_json(exc.problems)}, indent=2))
         else:
             report_spec_error(exc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import defaultdict
@@ -118,6 +117,8 @@ def _json_report(paths: Sequence[str | Path]) -> tuple[bool, dict[str, object]]:
 def validate(args: argparse.Namespace) -> int:
     """Validate every spec given, alone and together; exit 2 when any is invalid."""
     if args.json:
+        import json  # only --json output needs it
+
         ok, report = _json_report(args.specs)
         print(json.dumps(report, indent=2))
         return 0 if ok else 2
