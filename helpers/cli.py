@@ -45,10 +45,15 @@ class _LazyConsole:
 
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+            self._console = rich_console(stderr=self._stderr)
         return getattr(self._console, name)
+
+
+def rich_console(stderr: bool = False, file: Any = None) -> Console:
+    """The CLI's rich Console: on stdout (or stderr, or ``file``), no highlighting, lines never wrapped."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, file=file, highlight=False, soft_wrap=True)
 
 
 def lazy_console(stderr: bool = False) -> Console:

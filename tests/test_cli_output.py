@@ -34,7 +34,7 @@ LABELS = [("", ""), ("ok", "green"), ("warning", "yellow"), ("error", "bold red"
 def rich_prints(text: str, label: str, style: str) -> str:
     """What the CLI's rich Console prints for the line, into a file that is no terminal."""
     out = io.StringIO()
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = cli.rich_console(file=out)
     console.print(f"[{style}]{label}[/] {cli.escape(text)}" if label else cli.escape(text))
     return out.getvalue()
 
