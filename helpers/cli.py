@@ -7,6 +7,7 @@ imports the spec commands and what they need, not the bridge helper or the confi
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import re
@@ -172,7 +173,29 @@ def report_spec_error(exc: SpecError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 failure, 2 invalid input)."""
-    args = build_parser(argv).parse_args(argv)
+    return _run(build_parser(argv).parse_args(argv))
+
+
+def run() -> int:
+    """The ``fgtha`` console script: :func:`main` in a process of its own, its start-up objects frozen.
+
+    Importing a command's modules (pydantic and the spec model for ``fgtha validate``) makes some 42,000
+    objects that live until the process ends; the garbage collector walked them in 53 collections while they
+    were made and once more at exit, for nothing (about 20 ms of ``fgtha validate``'s 165). So the collector
+    is off while the parser is built and those objects are then frozen (:func:`gc.freeze`): no collection
+    walks them again, and what the command makes afterwards is collected as usual. What the imports left as
+    garbage (about 550 objects in cycles, 300 KiB) stays until exit. In-process callers use :func:`main`.
+    """
+    gc.disable()
+    try:
+        parser = build_parser()
+    finally:
+        gc.freeze()
+        gc.enable()
+    return _run(parser.parse_args())
+
+
+def _run(args: argparse.Namespace) -> int:
     from .spec.problems import SpecError
 
     try:
@@ -190,4 +213,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

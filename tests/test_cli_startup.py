@@ -44,3 +44,24 @@ def test_validate_loads_the_model_but_not_the_renderer_the_bridge_helper_or_the_
 def test_a_subcommand_help_still_shows_its_options() -> None:
     done = subprocess.run([sys.executable, "-m", "fgtha.cli", "iso", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "--unit" in done.stdout and "--output" in done.stdout
+
+
+FREEZE_PROBE = """
+import contextlib, gc, io, sys
+from fgtha import cli
+entry, args = sys.argv[1], sys.argv[2:]
+sys.argv = ["fgtha", *args]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = cli.run() if entry == "run" else cli.main(args)
+print(code, gc.get_freeze_count() > 0, gc.isenabled())
+"""
+
+
+def test_the_console_script_freezes_its_start_up_objects_and_main_does_not() -> None:
+    """``fgtha`` (cli.run) freezes what importing the command made and collects as usual after; main() never freezes."""
+    example = str(EXAMPLES / "unicast-two-hosts.yaml")
+    for entry, frozen in (("run", "True"), ("main", "False")):
+        done = subprocess.run(
+            [sys.executable, "-c", FREEZE_PROBE, entry, "validate", example], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split() == ["0", frozen, "True"], done.stderr
