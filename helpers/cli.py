@@ -96,8 +96,12 @@ def say(console: Console, text: str, label: str = "", style: str = "") -> None:
     if isinstance(console, _LazyConsole):
         stream = sys.stderr if console._stderr else sys.stdout
         if _VERBATIM.fullmatch(line) and not _EMOJI_CODE.search(line) and _unstyled(stream):
-            stream.write(line + "\n")
-            stream.flush()
+            try:
+                stream.write(line + "\n")
+                stream.flush()
+            except BrokenPipeError:  # the reader is gone: what rich does (Console.on_broken_pipe)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise SystemExit(1) from None
             return
     console.print(f"[{style}]{label}[/] {escape(text)}" if label else escape(text))
 

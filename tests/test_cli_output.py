@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 from collections.abc import Iterator
 
 import pytest
+from conftest import EXAMPLES, REPO
 from rich.console import Console
 
 from fgtha import cli
@@ -99,3 +101,25 @@ def test_unstyled_follows_riches_own_terminal_rules(
     closed.close()
     for stream in (terminal, io.StringIO(), closed):
         assert cli._unstyled(stream) == (not Console(file=stream).is_terminal)
+
+
+@pytest.mark.parametrize("force_color", [None, "1"])
+def test_a_closed_pipe_on_stdout_ends_validate_as_rich_ends_it(force_color: str | None) -> None:
+    """Exit 1 and no traceback, whether the line goes the plain way or (FORCE_COLOR) through rich."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    if force_color:
+        env["FORCE_COLOR"] = force_color
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "fgtha"), "validate", str(EXAMPLES / "unicast-two-hosts.yaml")],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
