@@ -39,6 +39,18 @@ _SHUTDOWN = "/plugin.GRPCController/Shutdown"
 class KvmhostServicer(ProviderServicer):
     """ProviderServicer whose PlanResourceChange delegates to ``resource.plan_change(ctx, prior, proposed, config)``."""
 
+    def GetProviderSchema(self, request: pb.GetProviderSchema.Request, context: Any) -> pb.GetProviderSchema.Response:
+        """``tf``'s answer, saying that every RPC works without this one first (``get_provider_schema_optional``).
+
+        Terraform (1.6 and later) keeps the first answer for the rest of the command, and then skips this
+        RPC in the provider processes it starts after the first one. Every handler here looks the
+        resource classes up on first use, so none needs a schema request first. ``plan_destroy`` stays
+        unset: destroys are planned by Terraform, as before.
+        """
+        response = super().GetProviderSchema(request, context)
+        response.server_capabilities.get_provider_schema_optional = True
+        return response
+
     def PlanResourceChange(
         self, request: pb.PlanResourceChange.Request, context: Any
     ) -> pb.PlanResourceChange.Response:
