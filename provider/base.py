@@ -130,8 +130,6 @@ def guarded(operation: str, *, keep: int | None) -> Callable[[F], F]:
 class KvmhostResource(Resource):
     """Base of the kvmhost resources: holds the provider, completes states, upgrades old ones."""
 
-    #: Values an attribute takes when the configuration leaves it unset (optional+computed with a default).
-    DEFAULTS: dict[str, Any] = {}
     #: False for resources with sensitive attributes: a failure is logged (to Terraform's log) by exception type only.
     LOG_DETAILS = True
 
@@ -141,6 +139,11 @@ class KvmhostResource(Resource):
     @classmethod
     def get_schema(cls) -> Schema:
         raise NotImplementedError
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Values an attribute takes when the configuration leaves it unset (optional+computed with a default)."""
+        return {}
 
     @classmethod
     def attribute_names(cls) -> list[str]:
@@ -158,7 +161,7 @@ class KvmhostResource(Resource):
     def with_defaults(self, proposed: State, config: Config) -> State:
         """``proposed`` with every unset defaulted attribute at its default (so removing it from config reverts it)."""
         planned = dict(proposed)
-        for name, default in self.DEFAULTS.items():
+        for name, default in self.defaults().items():
             if config.get(name) is None:
                 planned[name] = default
         return planned
@@ -177,10 +180,10 @@ class KvmhostResource(Resource):
     @guarded("state upgrade", keep=1)
     def upgrade(self, ctx: UpgradeContext, version: int, old: State) -> State:
         """Version 0 states (before ``id`` and the defaulted booleans existed) gain every missing attribute."""
-        names = self.attribute_names()
+        names, defaults = self.attribute_names(), self.defaults()
         state = {k: v for k, v in old.items() if k in names}
         for name in names:
-            state.setdefault(name, self.DEFAULTS.get(name))
+            state.setdefault(name, defaults.get(name))
         state["id"] = state["id"] or self.identity(state)
         log.info("%s: state upgraded from version %s", ctx.type_name, version)
         return state

@@ -1,7 +1,12 @@
-"""``kvmhost_bridge``: one Linux bridge, its uplink and the uplink's promiscuous mode, through fgtha.bridge."""
+"""``kvmhost_bridge``: one Linux bridge, its uplink and the uplink's promiscuous mode, through fgtha.bridge.
+
+The bridge helper is imported by the operations that use it, not with this module: the provider process
+that only answers Terraform's schema request never loads it.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -13,18 +18,13 @@ from tf.iface import Config, CreateContext, DeleteContext, ImportContext, PlanCo
 from tf.schema import Attribute, Schema
 from tf.types import Bool, Number, String, Unknown
 
-from fgtha.bridge.config import BridgeConfig
-from fgtha.bridge.validate import problems
-from fgtha.spec.names import ifname_problem
-
 from .base import CANCEL, AttributeProblem, KvmhostResource, all_known, guarded, is_unknown
 
 if TYPE_CHECKING:
-    from fgtha.bridge import BridgeState, HostNetwork
+    from fgtha.bridge import BridgeConfig, BridgeState, HostNetwork
     from fgtha.remote.host import RemoteHost
 
-#: The attributes that are fields of the helper's BridgeConfig.
-CONFIG_FIELDS = tuple(f.name for f in fields(BridgeConfig))
+    from .hostview import KeptReads
 
 log = logging.getLogger("kvmhost.bridge")
 
@@ -32,16 +32,33 @@ log = logging.getLogger("kvmhost.bridge")
 _apply_lock = threading.Lock()
 
 
+@functools.cache
+def config_fields() -> tuple[str, ...]:
+    """The attributes that are fields of the helper's BridgeConfig."""
+    from fgtha.bridge.config import BridgeConfig
+
+    return tuple(f.name for f in fields(BridgeConfig))
+
+
 def config_problems(values: Config) -> list[AttributeProblem]:
     """Every problem of a bridge configuration (or planned state) that needs no host; unknown values are skipped."""
-    cfg = BridgeConfig(**{name: values.get(name) for name in CONFIG_FIELDS})
+    from fgtha.bridge.config import BridgeConfig
+    from fgtha.bridge.validate import problems
+
+    cfg = BridgeConfig(**{name: values.get(name) for name in config_fields()})
     return [AttributeProblem(field, message) for field, message in problems(cfg)]
 
 
 class BridgeResource(KvmhostResource):
     """A bridge with an optional uplink; read reports the real host state so plans show drift."""
 
-    DEFAULTS = {f.name: f.default for f in fields(BridgeConfig) if f.default not in (MISSING, None)}
+    @classmethod
+    @functools.cache
+    def defaults(cls) -> dict[str, Any]:
+        """BridgeConfig's defaults (the helper's, the one source of them)."""
+        from fgtha.bridge.config import BridgeConfig
+
+        return {f.name: f.default for f in fields(BridgeConfig) if f.default not in (MISSING, None)}
 
     @classmethod
     def get_name(cls) -> str:
@@ -109,6 +126,8 @@ class BridgeResource(KvmhostResource):
             )
 
     def desired(self, state: State) -> BridgeConfig:
+        from fgtha.bridge.config import BridgeConfig
+
         mtu = state.get("mtu")
         return BridgeConfig(
             name=state["name"],
@@ -124,12 +143,22 @@ class BridgeResource(KvmhostResource):
         when CANCEL says so."""
         if self.provider.remote is not None:
             return self.provider.remote  # type: ignore[no-any-return]
+        return self.local_host()
+
+    def local_host(self) -> HostNetwork:
+        """This machine, or the provider's namespace on it."""
         from fgtha.bridge import HostNetwork
 
         netns = self.provider.netns
         return HostNetwork(
             netns, label=f"netns {netns}" if netns else "this host", notify=log.warning, stop=CANCEL.reason
         )
+
+    def reads(self) -> KeptReads | RemoteHost:
+        """Where reads and plans go: the SSH host, or the snapshot of this machine kept for the command (HostView)."""
+        if self.provider.remote is not None:
+            return self.provider.remote  # type: ignore[no-any-return]
+        return self.provider.view.reads(self.local_host)  # type: ignore[no-any-return]
 
     def same_host(self, recorded: str | None) -> str:
         """The identity of the machine the provider reaches; AttributeProblem when the state recorded another one."""
@@ -150,7 +179,7 @@ class BridgeResource(KvmhostResource):
         When the lock's holder before us was killed mid-apply, its changes are
         undone first; a warning diagnostic says so.
         """
-        with CANCEL.operation(), _apply_lock, self.host() as net:
+        with CANCEL.operation(), _apply_lock, self.provider.view.changing(), self.host() as net:
             yield net
         recovered = getattr(net, "recovered", None)
         if recovered:
@@ -170,9 +199,9 @@ class BridgeResource(KvmhostResource):
             raise found[0]
         planned["host_identity"] = self.same_host(prior.get("host_identity") if prior else None)
         if all_known(planned[k] for k in ("name", "uplink", "promiscuous", "stp", "migrate_addresses")):
-            with self.host() as net:
-                plan = net.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell
-                existing = net.read(planned["name"]) if prior is None else None
+            host = self.reads()
+            plan = host.plan([self.desired(planned)])  # raises BridgeError for what only the host can tell
+            existing = host.read(planned["name"]) if prior is None else None
             if existing is not None:
                 ctx.diagnostics.add_warning(
                     f"{ctx.type_name}: bridge {planned['name']} already exists on {planned['host_identity']}",
@@ -211,8 +240,7 @@ class BridgeResource(KvmhostResource):
     @guarded("read", keep=0)
     def read(self, ctx: ReadContext, current: State) -> State | None:
         identity = self.same_host(current.get("host_identity"))
-        with self.host() as net:
-            real = net.read(current["name"])
+        real = self.reads().read(current["name"])
         if real is None:
             log.info("bridge %s: gone from the host", current["name"])
             return None
@@ -228,12 +256,13 @@ class BridgeResource(KvmhostResource):
 
     @guarded("import", keep=None)
     def import_(self, ctx: ImportContext, id: str) -> State | None:
+        from fgtha.spec.names import ifname_problem
+
         problem = ifname_problem(id)
         if problem:
             raise AttributeProblem("name", problem)
         identity = self.same_host(None)
-        with self.host() as net:
-            real = net.read(id)
+        real = self.reads().read(id)
         if real is None:
             raise AttributeProblem("name", f"no bridge named {id!r} on {identity}")
         return self.observed({"id": id, "name": id, "migrate_addresses": False, "host_identity": identity}, real)

@@ -1,4 +1,9 @@
-"""The kvmhost provider: its configuration (``netns``, the ``ssh`` block) and its resources."""
+"""The kvmhost provider: its configuration (``netns``, the ``ssh`` block) and its resources.
+
+Terraform starts the provider three times per command (schemas, validation, the walk itself), so this
+module imports only ``tf``: the bridge helper, the SSH reach model (pydantic) and the identity probe are
+imported by the operations that use them.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,15 @@ from tf.schema import Attribute, Block, NestedBlock, NestMode, Schema
 from tf.types import Bool, Number, String
 from tf.utils import Diagnostics
 
-from fgtha.bridge import netns_exists
-from fgtha.remote.identity import describe, machine_identity
-from fgtha.spec.reach import SshReach
-
 from . import SOURCE_ADDRESS
 from .base import is_unknown
 from .bridge import BridgeResource
 from .config_drive import ConfigDriveResource
+from .hostview import HostView
 
 if TYPE_CHECKING:
     from fgtha.remote.host import RemoteHost
+    from fgtha.spec.reach import SshReach
 
 #: The ``ssh`` block's attributes: libvirt's qemu+ssh URI parts, and how long an unconfirmed change waits.
 SSH_ATTRIBUTES = [
@@ -61,6 +64,8 @@ class KvmhostProvider(Provider):
     def __init__(self) -> None:
         self.netns: str | None = None
         self.remote: RemoteHost | None = None
+        #: What this machine's reads and plans of one command share (a new command reads the host again).
+        self.view = HostView()
         atexit.register(self.close)
 
     def get_model_prefix(self) -> str:
@@ -100,17 +105,24 @@ class KvmhostProvider(Provider):
             diags.add_error("kvmhost: ssh.port: not a port", f"{port} is not from 1 to 65535.", path=["ssh", "port"])
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
+        self.view.forget()
         netns, ssh = config.get("netns"), config.get("ssh")
         if is_unknown(netns) or is_unknown(ssh) or any(is_unknown(v) for v in (ssh or {}).values()):
             diags.add_error("kvmhost: netns and ssh must be known before apply", "Use literal values.", path=["ssh"])
             return
+        from fgtha.bridge.netns import netns_exists
+
         if netns and not netns_exists(netns):
             diags.add_error(
                 "kvmhost: netns: no such network namespace", f"no network namespace named {netns!r}.", path=["netns"]
             )
             return
         self.netns = netns or None
-        reach = SshReach.from_block(ssh) if ssh and not netns else None
+        reach = None
+        if ssh and not netns:
+            from fgtha.spec.reach import SshReach
+
+            reach = SshReach.from_block(ssh)
         self.use_remote(reach, float((ssh or {}).get("confirm_timeout") or 60))
 
     def use_remote(self, reach: SshReach | None, confirm_timeout: float) -> None:
@@ -126,7 +138,11 @@ class KvmhostProvider(Provider):
 
     def identity(self) -> str:
         """The machine this provider acts on, as one line (hostname, machine-id, namespace)."""
-        return self.remote.identity() if self.remote is not None else describe(machine_identity(self.netns))
+        if self.remote is not None:
+            return self.remote.identity()
+        from fgtha.remote.identity import describe, machine_identity
+
+        return describe(machine_identity(self.netns))
 
     def where(self) -> str:
         """How this provider reaches its host, for messages."""

@@ -1,4 +1,5 @@
-"""The ``tf`` servicer with two changes: planning sees the resource configuration, and a stop rolls back.
+"""The ``tf`` servicer with three changes: planning sees the resource configuration, a stop rolls back, and
+Terraform may reuse the schema.
 
 ``tf`` 1.2.0 plans creates without asking the resource and never passes the
 configuration, so it cannot apply defaults to optional attributes, tell "unset"
@@ -11,6 +12,10 @@ turns :data:`~.base.CANCEL`: an apply in flight rolls back between two steps and
 answers with a diagnostic that says so; the server ends only on go-plugin's
 Shutdown, once no host change is in flight. SIGINT, SIGTERM and SIGHUP do the
 same: roll back, then end.
+
+``tf``'s schema answer sets no server capabilities, so Terraform asks for the
+schema again in each of the three provider processes of a command; this one says
+``get_provider_schema_optional`` and is asked once.
 """
 
 from __future__ import annotations
@@ -38,6 +43,18 @@ _SHUTDOWN = "/plugin.GRPCController/Shutdown"
 
 class KvmhostServicer(ProviderServicer):
     """ProviderServicer whose PlanResourceChange delegates to ``resource.plan_change(ctx, prior, proposed, config)``."""
+
+    def GetProviderSchema(self, request: pb.GetProviderSchema.Request, context: Any) -> pb.GetProviderSchema.Response:
+        """``tf``'s answer, saying that every RPC works without this one first (``get_provider_schema_optional``).
+
+        Terraform (checked in the embedded 1.15) keeps the first answer for the rest of the command and
+        skips this RPC in the provider processes it starts after the first one. Every handler here looks the
+        resource classes up on first use, so none needs a schema request first. ``plan_destroy`` stays
+        unset: destroys are planned by Terraform, as before.
+        """
+        response = super().GetProviderSchema(request, context)
+        response.server_capabilities.get_provider_schema_optional = True
+        return response
 
     def PlanResourceChange(
         self, request: pb.PlanResourceChange.Request, context: Any
