@@ -15,6 +15,7 @@ from netns import in_netns, ip
 from sshhost import SshHost, ssh_host
 
 from fgtha.bridge import BridgeConfig, BridgeError
+from fgtha.remote.bundle import build
 from fgtha.remote.host import RemoteHost
 from fgtha.remote.session import RemoteError
 from fgtha.spec.reach import SshReach
@@ -73,6 +74,27 @@ def test_hello_names_the_machine_and_its_debian_python(host: SshHost) -> None:
     finally:
         remote.close()
     assert not [p for p in _pids(host) if p != host.sshd.pid], "closing ends the host side"
+
+
+def test_bundles_of_other_versions_stay_until_unused_for_a_week(host: SshHost) -> None:
+    cache = Path("/var/cache/fgtha")
+    cache.mkdir(mode=0o700, exist_ok=True)
+    for own in cache.glob(f"bundle-{build().sha256}-*"):
+        own.unlink()  # so this session sends the bundle and tidies the cache
+    in_use, unused = cache / "bundle-0-in-use-by-another-version.zip", cache / "bundle-0-unused-for-8-days.zip"
+    in_use.write_bytes(b"")
+    unused.write_bytes(b"")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(unused, (eight_days_ago, eight_days_ago))
+    remote = RemoteHost(host.reach, "host kvm1")
+    try:
+        assert remote.session().hello["protocol"] == 1
+        assert in_use.exists() and not unused.exists()
+        assert list(cache.glob(f"bundle-{build().sha256}-*"))
+    finally:
+        remote.close()
+        in_use.unlink(missing_ok=True)
+        unused.unlink(missing_ok=True)
 
 
 def test_read_plan_apply_destroy_on_the_host_only(host: SshHost) -> None:

@@ -29,6 +29,7 @@ def main():
     import io
     import marshal
     import os
+    import time
     import zipfile
 
     sha, ssh_connection = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "")
@@ -36,6 +37,8 @@ def main():
     os.makedirs(cache, mode=0o700, exist_ok=True)
     compiled = os.path.join(cache, "bundle-%s-%s.zip" % (sha, sys.implementation.cache_tag))
     need = not os.path.exists(compiled)
+    if not need:
+        os.utime(compiled)  # in use: the clean-up below, run by another version of the project, keeps it
     say({"ok": True, "loader": 1, "python": version, "need_bundle": need})
     if need:
         size = int(sys.stdin.buffer.readline())
@@ -57,10 +60,15 @@ def main():
         with open(temporary, "wb") as f:
             f.write(out.getvalue())
         os.replace(temporary, compiled)
-        for old in os.listdir(cache):  # bundles of other versions of the project go
+        # Bundles of other versions of the project go once unused for a week. Not sooner: another session may
+        # be running one now, and zipimport reads its modules from the file by name as they are imported.
+        unused_since = time.time() - 7 * 86400
+        for old in os.listdir(cache):
             if old.startswith("bundle-") and not old.startswith("bundle-%s-" % sha):
+                path = os.path.join(cache, old)
                 try:
-                    os.unlink(os.path.join(cache, old))
+                    if os.stat(path).st_mtime < unused_since:
+                        os.unlink(path)
                 except OSError:
                     pass
     sys.path.insert(0, compiled)
