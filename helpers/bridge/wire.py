@@ -138,17 +138,26 @@ def no_ipv6_addresses() -> bytes:
 
 # ---- reading ---------------------------------------------------------------------------------------------------------
 def attrs(data: bytes, offset: int = 0, wanted: Collection[int] | None = None) -> dict[int, bytes]:
-    """The attributes in ``data`` from ``offset`` by type (flag bits cleared), values undecoded; only ``wanted`` ones."""
+    """The attributes in ``data`` from ``offset`` by type (flag bits cleared), values undecoded.
+
+    With ``wanted``, only those are taken, and the walk ends once all of them are found.
+    """
     found = {}
     end = len(data)
     unpack = ATTR.unpack_from
+    missing = len(wanted) if wanted is not None else -1
     while offset + 4 <= end:
         length, kind = unpack(data, offset)
         if length < 4:
             break
         kind &= NLA_TYPE_MASK
-        if wanted is None or kind in wanted:
+        if wanted is None:
             found[kind] = data[offset + 4 : offset + length]
+        elif kind in wanted and kind not in found:
+            found[kind] = data[offset + 4 : offset + length]
+            missing -= 1
+            if not missing:
+                break
         offset += (length + 3) & ~3
     return found
 
