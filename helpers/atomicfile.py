@@ -49,16 +49,13 @@ def remove_stale_temp_files(folder: str | Path) -> list[Path]:
     return removed
 
 
-def atomic_write(path: str | Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:
+def atomic_write(path: str | Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` atomically with ``mode``.
 
     Stale temp files of earlier, killed writers in the same folder are removed
     first. A temp file in the same folder is created with ``mode`` (never wider),
     written, fsynced and renamed over ``path``; then the folder is fsynced so the
     rename survives a crash. On failure the temp file is removed and ``path`` is untouched.
-    ``durable`` False skips both fsyncs: the replace is still atomic for every reader
-    and outlives the writer (kill -9), but not a power cut (for state that a reboot
-    makes moot anyway).
     """
     target = Path(path)
     remove_stale_temp_files(target.parent)
@@ -69,14 +66,11 @@ def atomic_write(path: str | Path, data: bytes, mode: int = 0o600, *, durable: b
             os.fchmod(f.fileno(), mode)  # exact (no umask), and set before the file has its final name
             f.write(data)
             f.flush()
-            if durable:
-                os.fsync(f.fileno())
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if not durable:
-        return
     dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(dir_fd)

@@ -32,7 +32,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..atomicfile import atomic_write
 from .changes import AddressChange, Change, CreateBridge, DeleteBridge, RouteChange, SetLink
 from .config import BridgeError
 from .lock import scope_name
@@ -99,7 +98,7 @@ class Journal:
             "before": encode_snapshot(before),
             "changes": [_encode(c) for c in changes],
         }
-        atomic_write(path, (json.dumps(header, separators=(",", ":")) + "\n").encode(), 0o600, durable=False)
+        _replace(path, (json.dumps(header, separators=(",", ":")) + "\n").encode())
         return cls(path, os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC))
 
     def started(self, step: int) -> None:
@@ -120,6 +119,24 @@ class Journal:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` through a temp file renamed over it (mode 0600): all or nothing for every reader.
+
+    Not :func:`fgtha.atomicfile.atomic_write`, which fsyncs the file and its folder (see the module docstring
+    for why the journal needs neither). Only the holder of the lock writes here, so the temp file's name is
+    fixed: one a killed writer left is simply written over by the next.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_journal(path: Path, netns: str | None, *, drop_stale: bool = True) -> UnfinishedApply | None:
