@@ -86,6 +86,7 @@ class Netlink:
 
     def __init__(self, netns: str | None = None) -> None:
         self._sock = open_socket(netns)
+        self._buffer = bytearray(_RECV_SIZE)  # received into, not allocated per datagram (1 MB each is an mmap)
         self._seq = 0
         self._indexes: dict[str, int] = {}
 
@@ -186,7 +187,8 @@ class Netlink:
         self._sock.send(wire.message(msg_type, flags, self._seq, body))
         replies: list[bytes] = []
         while True:
-            data = self._sock.recv(_RECV_SIZE)
+            size = self._sock.recv_into(self._buffer)
+            data = bytes(memoryview(self._buffer)[:size])
             offset = 0
             while offset + HEADER.size <= len(data):
                 length, kind, _, seq, _ = HEADER.unpack_from(data, offset)
