@@ -61,3 +61,14 @@ def test_a_damaged_journal_is_dropped(tmp_path: Path) -> None:
     path = journal_path("x", tmp_path)
     path.write_text('{"version": 1, "pid"')
     assert read_journal(path, "x") is None and not path.exists()
+
+
+def test_the_journal_replaces_a_temp_file_a_killed_writer_left_and_leaves_none(tmp_path: Path) -> None:
+    path = journal_path(None, tmp_path)
+    left_behind = path.with_name(f".{path.name}.tmp")
+    left_behind.write_text("half a header")
+    path.write_text("an older journal")
+    _start(path, None).remove()
+    _start(path, None).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert read_journal(path, None) is not None

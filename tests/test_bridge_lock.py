@@ -120,3 +120,11 @@ def test_the_folder_is_created_root_only(tmp_path: Path) -> None:
         assert (folder.stat().st_mode & 0o777, folder.stat().st_uid) == (0o700, os.geteuid())
         assert lock_path(None, folder).stat().st_mode & 0o777 == 0o600
     assert not lock_path(None, folder).exists()
+
+
+def test_a_killed_holder_s_text_is_replaced_by_the_new_holder_s(run_dir: Path) -> None:
+    path = lock_path("ns1", run_dir)
+    path.write_text("pid 99999999 on a host whose label was much longer than this one's\n")
+    with host_lock("ns1", label="kvm1", run_dir=run_dir):
+        assert path.read_text() == f"pid {os.getpid()} on kvm1\n"
+    assert not path.exists()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import wire
 from .snapshot import IFF_PROMISC, IFF_UP, Address, Link, Route, Snapshot
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class CreateBridge(Change):
         return f"create bridge {self.bridge} (stp {_onoff(self.stp)}{mac})"
 
     def do(self, nl: Netlink) -> None:
-        nl.add_bridge(self.bridge, self.stp, *([("IFLA_ADDRESS", self.mac)] if self.mac else []))
+        nl.add_bridge(self.bridge, self.stp, *([wire.mac(self.mac)] if self.mac else []))
 
     def undo(self, nl: Netlink) -> None:
         nl.delete_link(self.bridge)
@@ -71,9 +72,9 @@ class DeleteBridge(Change):
 
     def undo(self, nl: Netlink) -> None:
         old = self.old
-        nl.add_bridge(old.name, old.stp, ("IFLA_ADDRESS", old.mac), ("IFLA_MTU", old.mtu))
+        nl.add_bridge(old.name, old.stp, wire.mac(old.mac), wire.mtu(old.mtu))
         if old.alias or old.up:  # the kernel ignores an alias given at creation
-            alias = [("IFLA_IFALIAS", old.alias)] if old.alias else []
+            alias = [wire.alias(old.alias)] if old.alias else []
             nl.set_link(old.name, *alias, flags=IFF_UP if old.up else 0, change=IFF_UP)
 
     def undone_in(self, snapshot: Snapshot) -> bool:
@@ -125,15 +126,15 @@ class SetLink(Change):
         if self.prop == "up":
             nl.set_link(self.dev, flags=IFF_UP if value else 0, change=IFF_UP)
         elif self.prop == "mtu":
-            nl.set_link(self.dev, ("IFLA_MTU", value))
+            nl.set_link(self.dev, wire.mtu(value))
         elif self.prop == "promiscuous":
             nl.set_link(self.dev, flags=IFF_PROMISC if value else 0, change=IFF_PROMISC)
         elif self.prop == "master":
-            nl.set_link(self.dev, ("IFLA_MASTER", nl.index(value) if value else 0))
+            nl.set_link(self.dev, wire.master(nl.index(value) if value else 0))
         elif self.prop == "stp":
-            nl.set_link(self.dev, nl.bridge_info(value))
+            nl.set_link(self.dev, wire.bridge_info(value))
         elif self.prop == "alias":
-            nl.set_link(self.dev, ("IFLA_IFALIAS", value))
+            nl.set_link(self.dev, wire.alias(value))
         else:
             raise ValueError(f"unknown link property {self.prop!r}")
 

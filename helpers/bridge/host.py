@@ -80,7 +80,7 @@ class HostNetwork:
 
     def _open(self) -> Netlink:
         if self._nl is None:
-            from .netlink import Netlink  # pyroute2 is heavy: imported on first use only
+            from .netlink import Netlink  # ctypes and fcntl: imported when a host is first used
 
             if self.netns and not netns_exists(self.netns):
                 raise BridgeError(f"network namespace {self.netns!r} does not exist")

@@ -2,11 +2,21 @@
 
 Written next to the lock (root-only folder, file mode 0600): one JSON line with
 the before-state of the devices the plan touches and the plan itself, written
-atomically and fsynced before the first step; then one ``step N`` line as each
-step starts (written through to the page cache, so it outlives the process). A finished or rolled-back apply removes it. When a kill -9
-or a crash leaves it, the next apply (CLI or provider) undoes steps ``0..N`` in
-reverse (each only if its effect is there: step N may not have happened) and
-checks the devices against the before-state, then plans anew.
+atomically (a temp file renamed over it) before the first step; then one
+``step N`` line as each step starts. A finished or rolled-back apply removes it.
+When a kill -9 or a crash of the process leaves it, the next apply (CLI or
+provider) undoes steps ``0..N`` in reverse (each only if its effect is there:
+step N may not have happened) and checks the devices against the before-state,
+then plans anew.
+
+Durability: nothing is fsynced. What the journal protects is the kernel's
+network state, which lives in memory: a process killed mid-apply leaves both the
+bridges and the journal (the page cache outlives the process, and the rename
+makes the header all or nothing for every reader), while a power cut or a
+kernel crash takes the half-made bridges with it, so a journal that did not reach
+the disk has nothing left to undo. A journal that did survive a reboot (when
+/run is not a tmpfs) is dropped, being of an earlier boot. An fsync would
+only buy that useless survival, at a few milliseconds per apply on a disk.
 
 The journal records which network namespace it is about (its inode) and the boot
 (the kernel's boot id): a journal of a namespace that is gone or was made anew under
@@ -18,11 +28,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ..atomicfile import atomic_write
 from .changes import AddressChange, Change, CreateBridge, DeleteBridge, RouteChange, SetLink
 from .config import BridgeError
 from .lock import scope_name
@@ -34,6 +43,7 @@ BOOT_ID = "/proc/sys/kernel/random/boot_id"
 _TYPES: dict[str, type] = {
     t.__name__: t for t in (CreateBridge, DeleteBridge, SetLink, AddressChange, RouteChange, Link, Address, Route)
 }
+_FIELDS = {t: tuple(f.name for f in fields(t)) for t in _TYPES.values()}  # what each type is written with
 
 
 def journal_path(netns: str | None, folder: Path) -> Path:
@@ -88,15 +98,14 @@ class Journal:
             "before": encode_snapshot(before),
             "changes": [_encode(c) for c in changes],
         }
-        atomic_write(path, (json.dumps(header, separators=(",", ":")) + "\n").encode(), 0o600)
+        _replace(path, (json.dumps(header, separators=(",", ":")) + "\n").encode())
         return cls(path, os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC))
 
     def started(self, step: int) -> None:
         """Record that step number ``step`` is about to be made.
 
-        Not fsynced: the line must outlive the process (kill -9, a crash), which the
-        page cache gives; a power cut takes the kernel's network state with it, and
-        the journal of an earlier boot is dropped (the boot id differs).
+        Not fsynced (see the module docstring): the line must outlive the process,
+        which the page cache gives.
         """
         os.write(self._fd, f"step {step}\n".encode())
 
@@ -110,6 +119,24 @@ class Journal:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` through a temp file renamed over it (mode 0600): all or nothing for every reader.
+
+    Not :func:`fgtha.atomicfile.atomic_write`, which fsyncs the file and its folder (see the module docstring
+    for why the journal needs neither). Only the holder of the lock writes here, so the temp file's name is
+    fixed: one a killed writer left is simply written over by the next.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_journal(path: Path, netns: str | None, *, drop_stale: bool = True) -> UnfinishedApply | None:
@@ -146,9 +173,10 @@ def read_journal(path: Path, netns: str | None, *, drop_stale: bool = True) -> U
 
 
 def _encode(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
-    return value
+    names = _FIELDS.get(type(value))
+    if names is None:
+        return value
+    return {"type": type(value).__name__, **{name: _encode(getattr(value, name)) for name in names}}
 
 
 def _decode(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 
 AF_INET = 2
 AF_INET6 = 10
@@ -87,7 +88,16 @@ class Snapshot:
 
     def ports_of(self, bridge: str) -> tuple[str, ...]:
         """The interfaces enslaved to ``bridge``, by name."""
-        return tuple(sorted(n for n, link in self.links.items() if link.master == bridge))
+        return self._ports.get(bridge, ())
+
+    @cached_property
+    def _ports(self) -> dict[str, tuple[str, ...]]:
+        """Every master's ports, sorted by name: found in one pass (a plan asks for each bridge's)."""
+        ports: dict[str, list[str]] = {}
+        for name, link in self.links.items():
+            if link.master is not None:
+                ports.setdefault(link.master, []).append(name)
+        return {master: tuple(sorted(names)) for master, names in ports.items()}
 
     def has_address(self, dev: str, address: Address) -> bool:
         """True when ``dev`` carries ``address`` (same family and CIDR; flags may differ)."""

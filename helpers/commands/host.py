@@ -8,24 +8,21 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from ..bridge import BridgeConfig, BridgeError, HostNetwork, Plan, bridges_for_host, netns_exists
 from ..bridge.interrupt import Interrupted
 from ..bridge.lock import LOCK_TIMEOUT
-from ..bridge.persist import Files, detect_format, observed_addressing, render, write_files
 from ..bridge.planner import make_plan
-from ..cli import command_help, err_console
+from ..cli import command_help, err_console, escape, lazy_console
 from ..spec.model import ClusterSpec, load_spec
 from ..spec.problems import Problem, SpecError
 
 if TYPE_CHECKING:
+    from ..bridge.persist import Files
     from ..hostcheck.probe import ProbeReport
     from ..remote.host import RemoteHost, RemotePlan
 
-console = Console(highlight=False, soft_wrap=True)
+# rich is imported when something is printed, the distributions' file formats only with --persist.
+console = lazy_console()
 STATUS_STYLE = {"ok": "green", "fail": "bold red", "warn": "yellow", "not checked": "dim"}
 
 
@@ -104,6 +101,8 @@ def check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return 0 if report.ready else 1
+    from rich.table import Table
+
     table = Table(title=f"host {report.host} ({report.heartbeat} heartbeat)", title_justify="left")
     for column in ("check", "status", "detail"):
         table.add_column(column)
@@ -123,6 +122,8 @@ def apply(args: argparse.Namespace) -> int:
         return _apply_remote(args, remote, desired)
     files: Files = {}
     if args.persist:
+        from ..bridge.persist import detect_format
+
         try:
             fmt = detect_format(args.root) if args.format == "auto" else args.format
         except ValueError as exc:
@@ -136,6 +137,8 @@ def apply(args: argparse.Namespace) -> int:
                     _note_unfinished(host)
                 snapshot = host.snapshot()
                 if args.persist:  # addresses and routes as they are before the apply moves them
+                    from ..bridge.persist import observed_addressing, render
+
                     files = render(fmt, desired, observed_addressing(snapshot, desired))
                 plan = make_plan(snapshot, desired)
                 _print_plan(label, plan, args.dry_run)
@@ -221,6 +224,8 @@ def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
             console.print(f"[bold]would write {escape(str(args.root / rel))}[/] (mode {mode:o}, {fmt})")
             console.print(escape(text), markup=True)
         return
+    from ..bridge.persist import write_files
+
     for path in write_files(args.root, files):
         console.print(f"wrote {escape(str(path))}")
 

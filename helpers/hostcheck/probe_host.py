@@ -33,17 +33,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from pyroute2.netlink.exceptions import NetlinkError
-
+from ..bridge import wire
 from ..bridge.netlink import Netlink, socket_in_netns
 from ..bridge.netns import netns_exists
+from ..bridge.wire import NetlinkError
 from .frames import frame_id
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 IFF_UP = 0x1
-#: IFLA_INET6_ADDR_GEN_MODE "none": the temporary port gets no IPv6 link-local address, so no DAD or RS.
-_NO_IPV6 = ("IFLA_AF_SPEC", {"attrs": [("AF_INET6", {"attrs": [("IFLA_INET6_ADDR_GEN_MODE", 1)]})]})
 ALIAS = "fgtha host probe (temporary)"
 
 
@@ -113,14 +111,14 @@ def _attach(nl: Netlink, port: dict[str, Any], created: list[str]) -> None:
         nl.add_veth(
             port["name"],
             port["peer"],
-            ("IFLA_ADDRESS", port["mac"]),
-            peer_attrs=(("IFLA_ADDRESS", "fe" + port["mac"][2:]),),
+            wire.mac(port["mac"]),
+            peer_attrs=(wire.mac("fe" + port["mac"][2:]),),
         )
         created.append(port["name"])
         for end in (port["name"], port["peer"]):
-            nl.set_link(end, _NO_IPV6)
-            nl.set_link(end, ("IFLA_IFALIAS", ALIAS))
-        nl.set_link(port["peer"], ("IFLA_MASTER", bridge))
+            nl.set_link(end, wire.no_ipv6_addresses())  # no link-local address, so no DAD or RS
+            nl.set_link(end, wire.alias(ALIAS))
+        nl.set_link(port["peer"], wire.master(bridge))
         nl.set_link(port["peer"], flags=IFF_UP, change=IFF_UP)
         nl.set_link(port["name"], flags=IFF_UP, change=IFF_UP)
     except NetlinkError as exc:

@@ -1,4 +1,4 @@
-"""The zip the host side runs from: the shipped part of the helper library, pyroute2 and PyYAML (sources only)."""
+"""The zip the host side runs from: the shipped part of the helper library and PyYAML (sources only)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ SHIPPED = (
     "hostcheck/check.py",
 )
 #: Third-party packages shipped whole (pure Python); PyYAML's C extension is left out, it falls back by itself.
-THIRD_PARTY = ("pyroute2", "yaml")
+THIRD_PARTY = ("yaml",)
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # identical content, identical zip, identical SHA-256
 
 
