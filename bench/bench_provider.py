@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import Comparison, command, compare, print_report, timed
+from harness import Comparison, byte_compile_project, command, compare, print_report, timed
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -90,6 +90,7 @@ def _plans(netns: str, work: Path, floor_config: Path) -> list[Comparison]:
 
 def comparisons() -> list[Comparison]:
     """The provider's comparisons, each measured side by side."""
+    byte_compile_project()
     os.environ.update(terraform_env())
     python_pass = command([sys.executable, "-c", "pass"])
     with temporary_netns("fgtha-bench") as netns, tempfile.TemporaryDirectory() as work:

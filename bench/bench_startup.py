@@ -8,19 +8,17 @@ The floor line is what any process pays that validates YAML with a pydantic mode
 PyYAML (libyaml) and building one one-field model, with the garbage collector treated as `fgtha` treats it
 (off during the imports, their objects frozen after); `fgtha validate` cannot start faster than that.
 
-The project's modules are byte-compiled first, as pip does when it installs the package: with
-PYTHONDONTWRITEBYTECODE set (as on the development machines) an editable install would otherwise compile
-every one of them from source in every process, which no installed copy does (about 20 ms of `fgtha validate`).
+The project's modules are byte-compiled first, as pip does when it installs the package (about 20 ms of
+`fgtha validate` otherwise, with PYTHONDONTWRITEBYTECODE set).
 """
 
 from __future__ import annotations
 
-import compileall
 import sys
 import tempfile
 from pathlib import Path
 
-from harness import Comparison, command, compare, print_report
+from harness import Comparison, byte_compile_project, command, compare, print_report
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "unicast-two-hosts.yaml"
@@ -39,12 +37,6 @@ gc.enable()
 Floor.model_validate(yaml.load("x: 1", Loader=yaml.CSafeLoader))
 """
 SECRETS = {"TF_VAR_fgt_ha_password": "bench-ha-password", "TF_VAR_fgt_admin_password": "bench-admin-password"}
-
-
-def byte_compile_project() -> None:
-    """Write the bytecode of the project's packages (``__pycache__``, ignored by git), as an install does."""
-    for package in ("helpers", "provider", "constructs", "stacks"):
-        compileall.compile_dir(REPO / package, quiet=1)
 
 
 def comparisons() -> list[Comparison]:

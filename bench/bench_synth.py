@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import Comparison, Measure, command, compare, print_report
+from harness import Comparison, Measure, byte_compile_project, command, compare, print_report
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "unicast-two-hosts.yaml"
@@ -44,6 +44,7 @@ app.synth()
 
 def comparisons(out: Path) -> list[Comparison]:
     """The synth comparisons, each against the empty app measured alongside."""
+    byte_compile_project()
     empty = command([sys.executable, "-c", EMPTY_APP, str(out / "empty")], ENV)
     main_py = command([sys.executable, str(REPO / "main.py")], {**ENV, "CDKTF_OUTDIR": str(out / "main")})
 

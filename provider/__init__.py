@@ -1,7 +1,7 @@
 """terraform-provider-kvmhost: the host side of the cluster (bridges, config drives) as Terraform resources.
 
 Written on the PyPI ``tf`` framework (plugin protocol 6). Importing this package
-is cheap: pyroute2 and pycdlib are imported inside the operations that need them.
+is cheap: the bridge helper and pycdlib are imported inside the operations that need them.
 """
 
 #: The provider's source address (DESIGN.md, fixed).

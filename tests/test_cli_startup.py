@@ -16,7 +16,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
         main(sys.argv[1:])
     except SystemExit:
         pass
-heavy = ("pydantic", "rich", "jinja2", "pyroute2", "pycdlib", "yaml", "fgtha.commands.spec", "fgtha.bridge",
+heavy = ("pydantic", "rich", "jinja2", "pycdlib", "yaml", "fgtha.commands.spec", "fgtha.bridge",
          "fgtha.configdrive", "fgtha.fortios.secrets")
 print(" ".join(sorted(m for m in heavy if m in sys.modules)))
 """
@@ -37,7 +37,7 @@ def test_help_imports_no_command_module_nor_heavy_library() -> None:
 def test_validate_loads_the_model_but_not_the_renderer_the_bridge_helper_or_the_iso_writer() -> None:
     loaded = imported("validate", str(EXAMPLES / "unicast-two-hosts.yaml"))  # valid, with a warning
     assert {"pydantic", "yaml", "fgtha.commands.spec"} <= loaded
-    assert not loaded & {"jinja2", "pyroute2", "pycdlib", "fgtha.bridge", "fgtha.configdrive", "fgtha.fortios.secrets"}
+    assert not loaded & {"jinja2", "pycdlib", "fgtha.bridge", "fgtha.configdrive", "fgtha.fortios.secrets"}
     assert "rich" not in loaded  # its lines are plain text when the output is no terminal
 
 

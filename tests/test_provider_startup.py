@@ -1,7 +1,7 @@
 """What a provider process loads before it answers: the schema request needs neither the bridge helper nor pydantic.
 
 Terraform starts the provider three times per command and the first start only asks for the schema, so that
-answer must not pay for the bridge helper, pyroute2 or the SSH reach model (speed targets live in bench/).
+answer must not pay for the bridge helper or the SSH reach model (speed targets live in bench/).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.utils import to_dynamic_value
 
 servicer = KvmhostServicer(KvmhostProvider())
-heavy = ("fgtha.bridge", "pyroute2", "pydantic", "fgtha.spec.reach", "fgtha.remote.host")
+heavy = ("fgtha.bridge", "fgtha.bridge.netlink", "pydantic", "fgtha.spec.reach", "fgtha.remote.host")
 seen = {}
 schema = servicer.GetProviderSchema(pb.GetProviderSchema.Request(), None)
 seen["schema"] = sorted(m for m in heavy if m in sys.modules)
@@ -45,7 +45,7 @@ def test_schema_answer_loads_no_bridge_helper_and_validation_no_netlink_nor_pyda
     assert seen["resources"] == ["kvmhost_bridge", "kvmhost_config_drive"]
     assert seen["schema"] == []
     assert seen["diagnostics"] == 0
-    assert seen["validate"] == ["fgtha.bridge"]  # the helper's own checks, without pyroute2 or pydantic
+    assert seen["validate"] == ["fgtha.bridge"]  # the helper's own checks, without netlink or pydantic
 
 
 def test_schema_says_terraform_may_reuse_it_and_destroys_stay_planned_by_terraform() -> None:

@@ -12,7 +12,7 @@ from ..bridge import BridgeConfig, BridgeError, HostNetwork, Plan, bridges_for_h
 from ..bridge.interrupt import Interrupted
 from ..bridge.lock import LOCK_TIMEOUT
 from ..bridge.planner import make_plan
-from ..cli import command_help, err_console, escape, lazy_console
+from ..cli import command_help, err_console, escape, lazy_console, say
 from ..spec.model import ClusterSpec, load_spec
 from ..spec.problems import Problem, SpecError
 
@@ -93,7 +93,7 @@ def check(args: argparse.Namespace) -> int:
     try:
         report = check_host(spec, args.host, args.netns, remote)
     except BridgeError as exc:  # the namespace went away meanwhile, or the host cannot be reached
-        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
+        say(err_console, str(exc), "error", "bold red")
         return 2
     finally:
         if remote is not None:
@@ -127,7 +127,7 @@ def apply(args: argparse.Namespace) -> int:
         try:
             fmt = detect_format(args.root) if args.format == "auto" else args.format
         except ValueError as exc:
-            err_console.print(f"[bold red]error[/] --format: {escape(str(exc))}")
+            say(err_console, f"--format: {exc}", "error", "bold red")
             return 2
     label = f"host {args.host}" + (f" (netns {args.netns})" if args.netns else "")
     try:
@@ -144,13 +144,13 @@ def apply(args: argparse.Namespace) -> int:
                 _print_plan(label, plan, args.dry_run)
                 if not args.dry_run and not plan.empty:
                     host.apply(desired)
-                    console.print(f"{label}: applied {len(plan)} change(s); the bridges match the spec")
+                    say(console, f"{label}: applied {len(plan)} change(s); the bridges match the spec")
     except Interrupted as exc:
-        err_console.print(f"[bold red]interrupted[/] {escape(str(exc))}")
+        say(err_console, str(exc), "interrupted", "bold red")
         return exc.exit_code
     except BridgeError as exc:
         for line in str(exc).splitlines():
-            err_console.print(f"[bold red]error[/] {escape(line)}")
+            say(err_console, line, "error", "bold red")
         return 1
     if files:
         _persist(args, fmt, files)
@@ -172,15 +172,15 @@ def _apply_remote(args: argparse.Namespace, remote: RemoteHost, desired: list[Br
         _print_plan(remote.label, plan, args.dry_run)
         if not args.dry_run and not plan.empty:
             done = remote.apply(desired)
-            console.print(f"{escape(remote.label)}: applied {len(done)} change(s); the bridges match the spec")
+            say(console, f"{remote.label}: applied {len(done)} change(s); the bridges match the spec")
         if files and args.dry_run:
             _persist(args, fmt, files)
         elif files:
             for path in remote.write_files(files, str(args.root)):
-                console.print(f"wrote {escape(path)} on {escape(remote.label)}")
+                say(console, f"wrote {path} on {remote.label}")
     except BridgeError as exc:
         for line in str(exc).splitlines():
-            err_console.print(f"[bold red]error[/] {escape(line)}")
+            say(err_console, line, "error", "bold red")
         return 1
     finally:
         remote.close()
@@ -188,7 +188,7 @@ def _apply_remote(args: argparse.Namespace, remote: RemoteHost, desired: list[Br
 
 
 def _notice(message: str) -> None:
-    err_console.print(f"[yellow]note[/] {escape(message)}")
+    say(err_console, message, "note", "yellow")
 
 
 def _note_unfinished(host: HostNetwork) -> None:
@@ -206,16 +206,16 @@ def _note_unfinished(host: HostNetwork) -> None:
 
 def _print_plan(label: str, plan: Plan | RemotePlan, dry_run: bool) -> None:
     if plan.empty:
-        console.print(f"[bold]{escape(label)}[/]: no changes, the bridges match the spec")
+        say(console, "no changes, the bridges match the spec", f"{label}:", "bold")
         return
     if dry_run:
-        console.print(f"[bold]{escape(label)}[/]: {len(plan)} change(s) would be made (dry run: nothing is changed)")
+        say(console, f"{len(plan)} change(s) would be made (dry run: nothing is changed)", f"{label}:", "bold")
     else:
-        console.print(f"[bold]{escape(label)}[/]: {len(plan)} change(s) to make")
+        say(console, f"{len(plan)} change(s) to make", f"{label}:", "bold")
     for change in plan:
-        console.print(f"  {escape(str(change))}")
+        say(console, f"  {change}")
     if dry_run:
-        console.print(f"dry run: nothing was changed on {escape(label)}; run without --dry-run to apply")
+        say(console, f"dry run: nothing was changed on {label}; run without --dry-run to apply")
 
 
 def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
@@ -227,7 +227,7 @@ def _persist(args: argparse.Namespace, fmt: str, files: Files) -> None:
     from ..bridge.persist import write_files
 
     for path in write_files(args.root, files):
-        console.print(f"wrote {escape(str(path))}")
+        say(console, f"wrote {path}")
 
 
 def register_probe(hsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
