@@ -10,27 +10,14 @@ the same construct model, and the synthesized Terraform JSON (``cdktf.out``) is 
 from __future__ import annotations
 
 import importlib
-import os
-from types import ModuleType
 
-RUNTIME_ENV = "FGTHA_CDK"
-RUNTIMES = ("cdktf", "cdktn")
+from . import boot
 
+RUNTIME_ENV = boot.RUNTIME_ENV
+RUNTIMES = boot.RUNTIMES
 
-def _load() -> ModuleType:
-    chosen = os.environ.get(RUNTIME_ENV)
-    if chosen and chosen not in RUNTIMES:
-        raise ImportError(f"{RUNTIME_ENV}={chosen!r}: choose one of {', '.join(RUNTIMES)}")
-    for name in (chosen,) if chosen else RUNTIMES:
-        try:
-            return importlib.import_module(name)  # type: ignore[arg-type]
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    raise ImportError(f"neither {' nor '.join(RUNTIMES)} is installed" if not chosen else f"{chosen} is not installed")
-
-
-_cdk = _load()
+boot.wait()  # an early start (fgtha_constructs.boot) must be done before the runtime is imported
+_cdk = importlib.import_module(boot.runtime_name())
 #: The runtime in use: ``cdktf`` or ``cdktn``.
 RUNTIME: str = _cdk.__name__
 

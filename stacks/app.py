@@ -16,15 +16,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fgtha.cli import err_console, report_spec_error
 from fgtha.commands.spec import check_specs
 from fgtha.project import CONFIG_FILE, ProjectConfig, allow_destroy, find_root, load_config, spec_files, spec_patterns
 from fgtha.spec.model import ClusterSpec
 from fgtha.spec.problems import SpecError
-from fgtha_constructs.cdk import App
 
-from .cluster_stacks import ClusterStacks, StackOptions, add_cluster
+if TYPE_CHECKING:
+    from fgtha_constructs.cdk import App
+
+    from .cluster_stacks import ClusterStacks
+
+# The CDK runtime is imported only once the specs are checked: its Node.js side boots meanwhile
+# (started by this package's __init__).
 
 #: cdktf-cli passes the output folder in this variable; without it, cdktf.out/ in the repository.
 OUTDIR_ENV = "CDKTF_OUTDIR"
@@ -39,6 +45,8 @@ def private_folder(path: Path) -> Path:
 
 def build(app: App, specs: dict[str, ClusterSpec], config: ProjectConfig) -> dict[str, ClusterStacks]:
     """Add every cluster's stacks to ``app``, with the site's state backend."""
+    from .cluster_stacks import StackOptions, add_cluster
+
     options = StackOptions(state=config.state, allow_destroy=allow_destroy(config))
     return {path: add_cluster(app, spec, options) for path, spec in specs.items()}
 
@@ -67,6 +75,8 @@ def main(entry: str | Path | None = None) -> int:
     specs = check_specs([str(f.relative_to(root)) if f.is_relative_to(root) else str(f) for f in files], show_ok=False)
     if specs is None:
         return 2
+    from fgtha_constructs.cdk import App
+
     # absolute: the jsii runtime (Node) started before the chdir and resolves relative paths from its own folder
     app = App(outdir=str(private_folder(Path(os.environ.get(OUTDIR_ENV, "cdktf.out")).resolve())))
     try:
