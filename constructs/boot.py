@@ -7,7 +7,8 @@ loads the import would make), so the app's other imports and its spec checks run
 :mod:`fgtha_constructs.cdk` calls :func:`wait` before it imports the runtime, whose own loads then
 find the assemblies in place (jsii answers a repeated load of the same version without loading again).
 
-Nothing here imports the runtime's Python package. If the early start fails, :func:`wait` returns
+Nothing here imports the runtime's Python package. Once jsii is imported, :func:`start` does nothing:
+someone may be using its kernel, which takes one request at a time. If the early start fails, :func:`wait` returns
 all the same and the runtime's import starts Node.js as it always does (and reports any error there).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -56,15 +58,15 @@ def _load(assemblies: list[tuple[str, str, str]]) -> None:
 
         for name, version, tarball in assemblies:
             kernel.load(name, version, tarball)
-    except Exception:  # noqa: BLE001  the runtime's import repeats these steps and reports what fails
+    except Exception:  # the runtime's import repeats these steps and reports what fails
         return
 
 
 def start() -> None:
     """Start Node.js and load the runtime's assemblies in a background thread (once per process)."""
     global _started
-    if _started is not None:
-        return
+    if _started is not None or "jsii" in sys.modules:
+        return  # started already, or jsii is in use: its kernel takes one request at a time
     try:
         assemblies = _tarballs((*_ASSEMBLIES, runtime_name()))
         import jsii._runtime  # noqa: F401  imported here, so that the thread imports nothing

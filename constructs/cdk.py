@@ -10,6 +10,8 @@ the same construct model, and the synthesized Terraform JSON (``cdktf.out``) is 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 from . import boot
 
@@ -28,12 +30,76 @@ TerraformProvider = _cdk.TerraformProvider
 TerraformProviderGeneratorMetadata = _cdk.TerraformProviderGeneratorMetadata
 TerraformResource = _cdk.TerraformResource
 TerraformResourceLifecycle = _cdk.TerraformResourceLifecycle
-TerraformStack = _cdk.TerraformStack
 TerraformVariable = _cdk.TerraformVariable
 TerraformVariableValidationConfig = _cdk.TerraformVariableValidationConfig
 Testing = _cdk.Testing
 
-from constructs import Construct  # noqa: E402  (after the runtime, which pins the constructs it needs)
+from constructs import Construct as _Construct  # noqa: E402  (after the runtime, which pins the constructs it needs)
+
+#: Python-side completions of a stack's Terraform JSON, run in order at synth (see :class:`TerraformStack`).
+Completion = Callable[[dict[str, Any]], None]
+
+
+def construct_path(scope: _Construct) -> str:
+    """``scope.node.path``, known on the Python side for the constructs made here (asked from jsii once otherwise)."""
+    path = getattr(scope, "_fgtha_path", None)
+    if path is None:
+        path = "" if isinstance(scope, App) else scope.node.path
+        scope._fgtha_path = path  # type: ignore[attr-defined]
+    return path
+
+
+def child_path(scope: _Construct, id: str) -> str:
+    """The path a construct ``id`` gets under ``scope`` (an id's ``/`` becomes ``--``, as constructs writes it)."""
+    parent = construct_path(scope)
+    child = id.replace("/", "--")
+    return f"{parent}/{child}" if parent else child
+
+
+def stack_of(scope: _Construct) -> _cdk.TerraformStack:
+    """``TerraformStack.of(scope)``, known on the Python side for the constructs made here."""
+    stack = getattr(scope, "_fgtha_stack", None)
+    if stack is None:
+        stack = scope if isinstance(scope, _cdk.TerraformStack) else _cdk.TerraformStack.of(scope)
+        scope._fgtha_stack = stack  # type: ignore[attr-defined]
+    return stack
+
+
+class Construct(_Construct):
+    """constructs' ``Construct`` that also knows its path and its stack on the Python side (no jsii round trip)."""
+
+    def __init__(self, scope: _Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._fgtha_path = child_path(scope, id)
+        stack = scope if isinstance(scope, _cdk.TerraformStack) else getattr(scope, "_fgtha_stack", None)
+        if stack is not None:  # else asked when needed: a construct may sit above the stacks
+            self._fgtha_stack = stack
+
+
+class TerraformStack(_cdk.TerraformStack):
+    """cdktf's ``TerraformStack``; what Python adds to its Terraform JSON is added here, in one callback per synth.
+
+    cdktf asks each element for its JSON at synth; an element whose JSON is made in Python would cost a
+    callback from Node.js into Python per element. Elements made in Python register a completion here
+    (:meth:`complete_with`) instead, and this stack runs them all on cdktf's JSON of the stack.
+    """
+
+    def __init__(self, scope: _Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._fgtha_path = child_path(scope, id)
+        self._fgtha_completions: list[Completion] = []
+
+    def complete_with(self, completion: Completion) -> None:
+        """Run ``completion`` on the stack's Terraform JSON at every synth, after cdktf made it."""
+        self._fgtha_completions.append(completion)
+
+    def to_terraform(self) -> Any:
+        """cdktf's Terraform JSON of the stack, completed by every registered completion."""
+        tf = super().to_terraform()
+        for completion in self._fgtha_completions:
+            completion(tf)
+        return tf
+
 
 __all__ = [
     "RUNTIME",
@@ -49,4 +115,7 @@ __all__ = [
     "TerraformVariable",
     "TerraformVariableValidationConfig",
     "Testing",
+    "child_path",
+    "construct_path",
+    "stack_of",
 ]
