@@ -10,7 +10,8 @@ the same construct model, and the synthesized Terraform JSON (``cdktf.out``) is 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import boot
@@ -56,6 +57,33 @@ def child_path(scope: _Construct, id: str) -> str:
     return f"{parent}/{child}" if parent else child
 
 
+_created = itertools.count()
+
+
+def child_order(scope: _Construct) -> tuple[int, ...] | None:
+    """A sort key of a new child of ``scope`` in stack order (cdktf's depth-first order of elements), or None.
+
+    Children follow their parent and keep the order they were made in, so the creation numbers along
+    the path sort constructs as cdktf visits them. None when ``scope`` was not made here (not known).
+    """
+    parent: tuple[int, ...] | None = () if isinstance(scope, App) else getattr(scope, "_fgtha_order", None)
+    return None if parent is None else (*parent, next(_created))
+
+
+def deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """cdktf's ``deepMerge`` on JSON: objects merged key by key, lists appended, anything else replaced."""
+    for key, value in source.items():
+        if isinstance(value, Mapping):
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
+            deep_merge(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = [*target[key], *value]
+        else:
+            target[key] = value
+    return target
+
+
 def stack_of(scope: _Construct) -> _cdk.TerraformStack:
     """``TerraformStack.of(scope)``, known on the Python side for the constructs made here."""
     stack = getattr(scope, "_fgtha_stack", None)
@@ -71,6 +99,7 @@ class Construct(_Construct):
     def __init__(self, scope: _Construct, id: str) -> None:
         super().__init__(scope, id)
         self._fgtha_path = child_path(scope, id)
+        self._fgtha_order = child_order(scope)
         stack = scope if isinstance(scope, _cdk.TerraformStack) else getattr(scope, "_fgtha_stack", None)
         if stack is not None:  # else asked when needed: a construct may sit above the stacks
             self._fgtha_stack = stack
@@ -87,6 +116,7 @@ class TerraformStack(_cdk.TerraformStack):
     def __init__(self, scope: _Construct, id: str) -> None:
         super().__init__(scope, id)
         self._fgtha_path = child_path(scope, id)
+        self._fgtha_order = child_order(scope)
         self._fgtha_completions: list[Completion] = []
 
     def complete_with(self, completion: Completion) -> None:
@@ -115,7 +145,9 @@ __all__ = [
     "TerraformVariable",
     "TerraformVariableValidationConfig",
     "Testing",
+    "child_order",
     "child_path",
     "construct_path",
+    "deep_merge",
     "stack_of",
 ]

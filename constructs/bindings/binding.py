@@ -25,8 +25,10 @@ from ..cdk import (
     TerraformResource,
     TerraformResourceLifecycle,
     TerraformStack,
+    child_order,
     child_path,
     construct_path,
+    deep_merge,
     stack_of,
 )
 from .expression import Expression, literal_template
@@ -80,6 +82,12 @@ class Provider(TerraformProvider):
     VERSION: ClassVar[str]
 
     def __init__(self, scope: Construct, id: str, *, alias: str | None, attributes: Mapping[str, Any]) -> None:
+        stack = _binding_stack(scope, type(self).__name__, id)
+        order = child_order(scope)
+        if order is None:
+            raise TypeError(
+                f"{type(self).__name__} {id!r}: a provider's scope must be made through fgtha_constructs.cdk"
+            )
         super().__init__(
             scope,
             id,
@@ -88,18 +96,24 @@ class Provider(TerraformProvider):
             terraform_provider_source=self.SOURCE,
         )
         # cdktf's base class keeps no alias of its own, and a Python ``alias`` property costs a jsii
-        # callback on every read: the alias goes into the synthesized attributes instead, and each
-        # resource of an aliased configuration names it itself (see Resource).
+        # callback on every read: the alias goes into the attributes instead, and each resource of an
+        # aliased configuration names it itself (see Resource).
         self.alias_name = alias
         self._values = {**attributes, "alias": alias}
+        self._order = order
+        _StackBindings.of(stack).providers.append(self)
 
     @property
     def address(self) -> str:
         """How resources refer to this configuration: ``type`` or ``type.alias``."""
         return f"{self.TYPE}.{self.alias_name}" if self.alias_name else self.TYPE
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return _attributes(self._values)
+
+def _binding_stack(scope: Construct, kind: str, id: str) -> TerraformStack:
+    stack = stack_of(scope)
+    if not isinstance(stack, TerraformStack):
+        raise TypeError(f"{kind} {id!r}: a binding's stack must be a fgtha_constructs.cdk.TerraformStack")
+    return stack
 
 
 class Resource(TerraformResource):
@@ -107,7 +121,7 @@ class Resource(TerraformResource):
 
     Its attributes and overrides stay on the Python side: its stack (a
     :class:`~fgtha_constructs.cdk.TerraformStack`) writes them into cdktf's JSON of the resource at synth,
-    for all its resources in one callback (:class:`_StackResources`), where a resource of its own would
+    for all its bindings in one callback (:class:`_StackBindings`), where a resource of its own would
     cost a callback from Node.js per resource. The JSON is the same: attributes, then cdktf's
     meta-arguments, then the overrides, each merged as cdktf merges them, and the overridden keys listed
     in the stack's ``//`` metadata as cdktf lists them.
@@ -144,7 +158,7 @@ class Resource(TerraformResource):
         below = self._path[len(stack_path) + 1 :] if stack_path else self._path
         #: The resource's logical id in its stack (cdktf's ``friendlyUniqueId``), computed without a jsii round trip.
         self.logical_id = logical_id(below.split("/"))
-        _StackResources.of(stack).resources.append(self)
+        _StackBindings.of(stack).resources.append(self)
         if provider.alias_name is not None:  # cdktf drops a synthesized "provider": name the configuration here
             self.add_override("provider", provider.address)
 
@@ -173,42 +187,45 @@ class Resource(TerraformResource):
     def _body(self, cdktf_body: dict[str, Any]) -> dict[str, Any]:
         """The resource's JSON: its attributes, cdktf's part (meta-arguments) over them, the overrides over all."""
         metadata = cdktf_body.pop("//", {})
-        body = _deep_merge(_deep_merge(_attributes(self._values), cdktf_body), self._overrides)
+        body = deep_merge(deep_merge(_attributes(self._values), cdktf_body), self._overrides)
         body["//"] = {**body.get("//", {}), **metadata}
         return body
 
 
-def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
-    """cdktf's ``deepMerge`` on JSON: objects merged key by key, lists appended, anything else replaced."""
-    for key, value in source.items():
-        if isinstance(value, Mapping):
-            if not isinstance(target.get(key), dict):
-                target[key] = {}
-            _deep_merge(target[key], value)
-        elif isinstance(value, list) and isinstance(target.get(key), list):
-            target[key] = [*target[key], *value]
-        else:
-            target[key] = value
-    return target
-
-
-class _StackResources:
-    """The binding resources of one stack, written into cdktf's JSON of the stack at each synth."""
+class _StackBindings:
+    """The binding providers and resources of one stack, written into cdktf's JSON of the stack at each synth."""
 
     def __init__(self, stack: TerraformStack) -> None:
+        self.providers: list[Provider] = []
         self.resources: list[Resource] = []
         stack.complete_with(self.complete)
 
     @classmethod
-    def of(cls, stack: TerraformStack) -> _StackResources:
-        found: _StackResources | None = getattr(stack, "_fgtha_resources", None)
+    def of(cls, stack: TerraformStack) -> _StackBindings:
+        found: _StackBindings | None = getattr(stack, "_fgtha_bindings", None)
         if found is None:
             found = cls(stack)
-            stack._fgtha_resources = found  # type: ignore[attr-defined]
+            stack._fgtha_bindings = found  # type: ignore[attr-defined]
         return found
 
     def complete(self, tf: dict[str, Any]) -> None:
-        """Each resource's attributes and overrides into its block; overridden keys into ``//`` metadata."""
+        """The providers' and resources' attributes and overrides into their blocks."""
+        self._complete_providers(tf.get("provider", {}))
+        self._complete_resources(tf)
+
+    def _complete_providers(self, blocks: dict[str, list[dict[str, Any]]]) -> None:
+        """cdktf lists a provider type's configurations in stack order, each with its (jsii) overrides only."""
+        by_type: dict[str, list[Provider]] = {}
+        for provider in self.providers:
+            by_type.setdefault(provider.TYPE, []).append(provider)
+        for ptype, providers in by_type.items():
+            configs = blocks.get(ptype, [])
+            if len(configs) != len(providers):
+                raise RuntimeError(f"provider {ptype}: a stack cannot mix binding and other configurations of it")
+            providers.sort(key=lambda p: p._order)
+            blocks[ptype] = [deep_merge(_attributes(p._values), c) for p, c in zip(providers, configs, strict=True)]
+
+    def _complete_resources(self, tf: dict[str, Any]) -> None:
         blocks = tf.get("resource", {})
         ours: dict[tuple[str, str], Resource] = {}
         for resource in self.resources:
