@@ -75,7 +75,12 @@ def _generator_metadata(provider_name: str, version_constraint: str) -> Terrafor
 
 
 class Provider(TerraformProvider):
-    """A provider configuration; ``alias`` selects one of several configurations of the same provider."""
+    """A provider configuration; ``alias`` selects one of several configurations of the same provider.
+
+    Its attributes are written by its stack, as a :class:`Resource`'s are. cdktf lists the configurations
+    of one provider type in stack order (depth first), which their creation numbers along the path give
+    (:func:`~fgtha_constructs.cdk.child_order`); so the scope must be made through ``fgtha_constructs.cdk``.
+    """
 
     TYPE: ClassVar[str]
     SOURCE: ClassVar[str]
