@@ -1,3 +1,3 @@
-from fgtha_stacks.app import main
+from fgtha_stacks.app import run
 
-raise SystemExit(main(__file__))
+run(__file__)

@@ -18,7 +18,7 @@ from typing import Any
 
 from fgtha.project import PG_IDENTIFIER_MAX, STACK_PLACEHOLDER, State
 from fgtha.spec.problems import Problem, SpecError
-from fgtha_constructs.cdk import Construct, TerraformBackend
+from fgtha_constructs.cdk import Construct, TerraformBackend, TerraformStack, deep_merge, stack_of
 
 #: Where a stack's working folder (``cdktf.out/stacks/<stack>``) sits below the repository root.
 _ROOT_FROM_STACK = "../../.."
@@ -73,14 +73,23 @@ def backend_settings(state: State, stack: str) -> tuple[str, dict[str, Any]]:
 
 
 class StackBackend(TerraformBackend):
-    """The one backend of a stack, with settings from :func:`backend_settings`."""
+    """The one backend of a stack, with settings from :func:`backend_settings`.
+
+    The settings are written by the stack (a :class:`~fgtha_constructs.cdk.TerraformStack`) into cdktf's
+    JSON of the backend, with any override over them as cdktf merges it: no callback from Node.js.
+    """
 
     def __init__(self, scope: Construct, *, state: State, stack: str) -> None:
-        kind, self._settings = backend_settings(state, stack)
-        super().__init__(scope, "backend", kind)
+        owner = stack_of(scope)
+        if not isinstance(owner, TerraformStack):
+            raise TypeError(f"backend of {stack}: its stack must be a fgtha_constructs.cdk.TerraformStack")
+        self._kind, self._settings = backend_settings(state, stack)
+        super().__init__(scope, "backend", self._kind)
+        owner.complete_with(self._complete)
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return self._settings
+    def _complete(self, tf: dict[str, Any]) -> None:
+        backends = tf["terraform"]["backend"]
+        backends[self._kind] = deep_merge(dict(self._settings), backends[self._kind])
 
     def get_remote_state_data_source(self, scope: Construct, name: str, _from_stack: str) -> Any:
         """Not offered: the cluster's stacks never read each other's state (see ``ClusterStack``)."""

@@ -53,22 +53,16 @@ class StackOptions:
 
 
 class ClusterStack(TerraformStack):
-    """A stack of one cluster: its own state in the site's backend, and no cdktf trial synth.
+    """A stack of one cluster, with its own state in the site's backend.
 
-    Before writing, cdktf resolves every element once more only to discover
-    references between stacks (and adds outputs for them). The stacks of a
-    cluster never refer to each other's attributes (they are ordered by
-    ``add_dependency`` alone), so that pass is left out: it would call back
-    into Python once more per resource. Do not refer to another stack's
-    attributes from these stacks; pass values through the spec instead.
+    The stacks of a cluster never refer to each other's attributes (they are ordered by
+    ``add_dependency`` alone): do not refer to another stack's attributes from these stacks;
+    pass values through the spec instead.
     """
 
     def __init__(self, scope: Construct, name: str, options: StackOptions) -> None:
         super().__init__(scope, name)
         StackBackend(self, state=options.state, stack=name)
-
-    def prepare_stack(self) -> None:
-        """Nothing to prepare: the backend exists and there are no cross-stack references."""
 
 
 class HostNetworkStack(ClusterStack):
