@@ -33,7 +33,8 @@ test: setup
 
 # The synth and stack tests again on CDK Terrain (cdktn), in a second virtualenv (constructs pins differ).
 CDKTN_VENV ?= .venv-cdktn
-CDKTN_TESTS := tests/test_cdk_runtime.py tests/test_stacks.py tests/test_app.py tests/test_bindings.py tests/test_state_backends.py
+CDKTN_TESTS := tests/test_cdk_runtime.py tests/test_stacks.py tests/test_app.py tests/test_bindings.py tests/test_bindings_synth.py \
+	tests/test_state_backends.py
 
 $(CDKTN_VENV)/.installed: pyproject.toml scripts/cdktn-venv
 	bash scripts/cdktn-venv $(CDKTN_VENV)
