@@ -51,10 +51,14 @@ class _LazyConsole:
 
 
 def rich_console(stderr: bool = False, file: Any = None) -> Console:
-    """The CLI's rich Console: on stdout (or stderr, or ``file``), no highlighting, lines never wrapped."""
+    """The CLI's rich Console: on stdout (or stderr, or ``file``), no highlighting, lines never wrapped.
+
+    Emoji codes stay text: a MAC address such as ``52:54:00:cd:2a:9c`` holds ``:cd:``, which rich would print
+    as an emoji.
+    """
     from rich.console import Console
 
-    return Console(stderr=stderr, file=file, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, file=file, highlight=False, soft_wrap=True, emoji=False)
 
 
 def lazy_console(stderr: bool = False) -> Console:
@@ -65,10 +69,8 @@ def lazy_console(stderr: bool = False) -> Console:
 err_console = lazy_console(stderr=True)
 
 #: Text that rich prints as given when it prints no styles: printable ASCII (rich drops some control characters,
-#: and a terminal's encoding may refuse others), not ending in a backslash (rich doubles it), with no ``:word:``
-#: in it (rich turns ``:smile:`` into an emoji).
+#: and a terminal's encoding may refuse others), not ending in a backslash (rich doubles it).
 _VERBATIM = re.compile(r"(?:[ -~]*[ -\[\]-~])?")
-_EMOJI_CODE = re.compile(r":\S*:")
 
 
 def _unstyled(stream: Any) -> bool:
@@ -95,7 +97,7 @@ def say(console: Console, text: str, label: str = "", style: str = "") -> None:
     line = f"{label} {text}" if label else text
     if isinstance(console, _LazyConsole):
         stream = sys.stderr if console._stderr else sys.stdout
-        if _VERBATIM.fullmatch(line) and not _EMOJI_CODE.search(line) and _unstyled(stream):
+        if _VERBATIM.fullmatch(line) and _unstyled(stream):
             try:
                 stream.write(line + "\n")
                 stream.flush()

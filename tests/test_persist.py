@@ -474,8 +474,9 @@ def test_cli_dry_run_prints_exactly_the_files_then_writes_them(
     spec = yaml.safe_load((EXAMPLES / "broadcast-one-host.yaml").read_text())
     spec["hosts"][0]["bridges"][4]["migrate_addresses"] = True  # br-mgmt takes enp4s0's address and default route
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
-    for nic in ("enp1s0", "enp2s0", "enp4s0"):
+    for nic in ("enp1s0", "enp2s0"):
         veth_uplink(netns, nic)
+    veth_uplink(netns, "enp4s0", mac="52:54:00:cd:2a:9c")  # ":cd:" is an emoji code to rich: printed as given
     ip("link", "set", "enp4s0", "up", netns=netns)
     ip("addr", "add", "198.51.100.10/24", "dev", "enp4s0", netns=netns)
     ip("route", "add", "default", "via", "198.51.100.1", "dev", "enp4s0", netns=netns)
