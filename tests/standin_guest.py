@@ -19,7 +19,7 @@ import subprocess
 import termios
 import time
 import tty
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,16 +230,24 @@ class Report:
         return {v[0]: (int(v[1].split("=")[1]), int(v[2].split("=")[1])) for v in self.values("RX")}
 
 
-def read_consoles(ptys: dict[str, str], wait_s: float) -> dict[str, Report]:
-    """Read each guest's serial pty (name -> /dev/pts/N) until every report is done, or ``wait_s`` passes."""
+def read_consoles(ptys: dict[str, str], wait_s: float, running: Callable[[str], bool]) -> dict[str, Report]:
+    """Read each guest's serial pty (name -> /dev/pts/N) until every report is done, or ``wait_s`` passes.
+
+    A pty that reads as closed while ``running(name)`` still says the guest runs is opened again: only a guest
+    that powered off ends its reading before its report is done.
+    """
     fds: dict[int, str] = {}
     buffers: dict[str, bytes] = {name: b"" for name in ptys}
     reports = {name: Report() for name in ptys}
+
+    def open_pty(name: str) -> None:
+        fd = os.open(ptys[name], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        tty.setraw(fd, termios.TCSANOW)
+        fds[fd] = name
+
     try:
-        for name, path in ptys.items():
-            fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
-            tty.setraw(fd, termios.TCSANOW)
-            fds[fd] = name
+        for name in ptys:
+            open_pty(name)
         deadline = time.monotonic() + wait_s
         while fds and time.monotonic() < deadline:
             ready, _, _ = select.select(list(fds), [], [], 1.0)
@@ -247,11 +255,16 @@ def read_consoles(ptys: dict[str, str], wait_s: float) -> dict[str, Report]:
                 name = fds[fd]
                 try:
                     chunk = os.read(fd, 65536)
-                except OSError:  # the guest powered off: QEMU closed the pty
+                except BlockingIOError:  # readable a moment ago, nothing now: read again on the next wake-up
+                    continue
+                except OSError:  # EIO: QEMU closed the pty (the guest powered off) or hung the line up
                     chunk = b""
                 if not chunk:
                     del fds[fd]
                     os.close(fd)
+                    if running(name):
+                        time.sleep(0.2)
+                        open_pty(name)
                     continue
                 buffers[name] += chunk
                 *complete, buffers[name] = buffers[name].split(b"\n")

@@ -103,13 +103,18 @@ def booted(
             ptys[name] = virsh("ttyconsole", name).stdout.strip()
         live = {name: virsh("dumpxml", name).stdout for name in planned}  # what the provider reads back
         started = time.monotonic()
-        reports = standin_guest.read_consoles(ptys, CONSOLE_WAIT_S)
+        reports = standin_guest.read_consoles(ptys, CONSOLE_WAIT_S, running)
         print(f"\n{request.param}: booted, reported and powered off in {time.monotonic() - started:.0f} s")
         yield Booted(spec, units, reports, planned, live)
     finally:
         for unit_name in [u.name for u in spec.units]:
             libvirt_host.remove_domain(unit_name)
         libvirt_deploy.remove_volumes(stack)
+
+
+def running(name: str) -> bool:
+    """Whether libvirt says domain ``name`` is running."""
+    return virsh("domstate", name, check=False).stdout.strip() == "running"
 
 
 def test_each_unit_boots_and_sees_its_nics_config_drive_and_disks(booted: Booted) -> None:
