@@ -239,25 +239,31 @@ def _run_tasks(tasks: Mapping[str, dict[str, Any]], places: Mapping[str, Place])
     """Each host's part in its own thread; Ctrl-C (or SIGTERM) stops them all, and they clean up before it returns."""
     stop = threading.Event()
     results: dict[str, dict[str, Any]] = {}
+    # Each thread says it is done through an Event, not join(): a KeyboardInterrupt inside Thread.join (Python
+    # 3.11) can leave a running thread marked as stopped, and the process then exited with its ports in place.
+    done = {host: threading.Event() for host in tasks}
 
     def run(host: str) -> None:
         try:
             results[host] = _run_host(host, tasks[host], places[host], stop)
         except Exception as exc:  # a bug or an OS refusal: reported for this host, the others go on
             results[host] = {"heard": {}, "uplinks": {}, "error": f"{type(exc).__name__}: {exc}", "left_behind": []}
+        finally:
+            done[host].set()
 
     threads = [threading.Thread(target=run, args=(host,), name=f"probe-{host}") for host in tasks]
     previous = _sigterm_interrupts()
     try:
         for t in threads:
             t.start()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.2)
+        for event in done.values():
+            while not event.wait(0.2):
+                pass
     except KeyboardInterrupt:
         stop.set()
-        for t in threads:
-            t.join()
+        for t, event in zip(threads, done.values()):
+            if t.ident is not None:  # started (one that never started has nothing to clean up)
+                event.wait()
         raise
     finally:
         if previous is not None:
